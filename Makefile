@@ -1,0 +1,82 @@
+# dockyard.swarm developer entry points.  On a fresh Debian 12 machine (as root):
+#   make lab    install what is needed, boot a local VM lab and run site.yml against it
+#   make test   install what is needed and run every quality gate and Molecule scenario
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      ?= .venv
+PYTHON    ?= python3
+CACHE     := $(CURDIR)/.cache
+COLLROOT  := $(CACHE)/collections
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLROOT)
+export ANSIBLE_HOME := $(CACHE)/ansible-home
+
+APT_PACKAGES := qemu-system-x86 qemu-utils debootstrap genisoimage openssh-client \
+                e2fsprogs rsync git make util-linux
+DEPS_STAMP   := $(VENV)/.deps-$(shell cat requirements-dev.txt | sha256sum | cut -c1-12)
+# ansible-test bootstraps pip in its sanity venvs with a get-pip script from a host that is
+# not reachable here; tools/ansible-test-get-pip.py stands in for it (see that file).
+# pip version of ansible-core 2.19's ansible-test (python_requirements.get_venv_packages)
+GET_PIP_VER  := 24.2
+GET_PIP_SHIM := $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(GET_PIP_VER)).py
+
+.PHONY: help deps images lab lab-destroy test lint sanity unit molecule build clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+deps: $(DEPS_STAMP) $(GET_PIP_SHIM) $(COLLROOT)/ansible_collections/dockyard/swarm  ## apt packages, .venv, collection path
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	    | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing Debian packages: $$missing"; \
+	  apt-get update -qq || echo "make deps: apt-get update reported errors; trying the install anyway"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(DEPS_STAMP): requirements-dev.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	rm -f $(VENV)/.deps-* && touch $@
+
+$(GET_PIP_SHIM): tools/ansible-test-get-pip.py
+	install -D -m 0644 $< $@
+
+# The collection under development, where Ansible looks for dockyard.swarm.  community.docker,
+# ansible.posix and community.general come from the PyPI "ansible" package in the venv.
+$(COLLROOT)/ansible_collections/dockyard/swarm:
+	mkdir -p $(dir $@)
+	ln -sfn $(CURDIR) $@
+
+images: deps  ## build (or reuse) the Debian 12 and 13 VM base images (in parallel)
+	@tools/vm/build-image bookworm & b=$$!; tools/vm/build-image trixie & t=$$!; \
+	  wait $$b && wait $$t
+
+lab: deps images  ## boot the local lab (3 managers + 1 worker) and run site.yml
+	$(VENV)/bin/python tools/lab.py up
+
+lab-destroy: deps  ## stop the lab VMs and remove their disks
+	$(VENV)/bin/python tools/lab.py down
+
+test: deps images  ## every gate: yamllint, ansible-lint, sanity, unit, build, Molecule
+	$(VENV)/bin/pytest -c tests/gates/pytest.ini tests/gates
+
+lint: deps  ## yamllint + ansible-lint (production profile)
+	$(VENV)/bin/pytest -c tests/gates/pytest.ini tests/gates -k 'yamllint or ansible_lint'
+
+sanity: deps  ## ansible-test sanity
+	$(VENV)/bin/pytest -c tests/gates/pytest.ini tests/gates -k sanity
+
+unit: deps  ## unit tests of the pure logic
+	$(VENV)/bin/pytest tests/unit
+
+molecule: deps images  ## every Molecule scenario (SCENARIO=name for one)
+	$(VENV)/bin/pytest -c tests/gates/pytest.ini tests/gates -k 'molecule and $(or $(SCENARIO),molecule)'
+
+build: deps  ## build the collection tarball
+	$(VENV)/bin/ansible-galaxy collection build --force
+
+clean:  ## remove build output (not the VM image cache)
+	rm -rf dockyard-swarm-*.tar.gz tests/output .pytest_cache

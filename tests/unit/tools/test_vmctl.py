@@ -1,0 +1,106 @@
+"""Pure logic of the VM harness: spec validation, addressing, seeds, qemu command line."""
+
+import pathlib
+
+import pytest
+import yaml
+
+import vmctl
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+
+
+def spec(**overrides):
+    base = {
+        "scenario": "unit",
+        "segment": "230.0.0.77:47199",
+        "platforms": [
+            {"name": "n1", "image": "debian12", "cluster_address": "10.77.9.11/24"},
+            {"name": "n2", "image": "debian13", "cluster_address": "10.77.9.12/24"},
+        ],
+    }
+    base.update(overrides)
+    return base
+
+
+def test_valid_spec_gets_defaults():
+    platforms = vmctl.validate_spec(spec())
+    assert [p["name"] for p in platforms] == ["n1", "n2"]
+    assert platforms[0]["memory"] == 1536 and platforms[0]["cpus"] == 1
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"segment": "10.0.0.1:47000"}, "MULTICAST_GROUP:PORT"),
+        ({"segment": "230.0.0.77:80"}, "MULTICAST_GROUP:PORT"),
+        ({"platforms": []}, "no platforms"),
+        ({"platforms": [{"name": "Bad_Name", "cluster_address": "10.0.0.1/24"}]}, "not a valid hostname"),
+        ({"platforms": [{"name": "a", "cluster_address": "10.0.0.1/24"},
+                        {"name": "a", "cluster_address": "10.0.0.2/24"}]}, "used twice"),
+        ({"platforms": [{"name": "a", "cluster_address": "10.0.0.300/24"}]}, "not an address"),
+        ({"platforms": [{"name": "a", "cluster_address": "10.0.0.1/24"},
+                        {"name": "b", "cluster_address": "10.0.0.1/24"}]}, "10.0.0.1 is used twice"),
+        ({"platforms": [{"name": "a", "cluster_address": "10.0.0.1/24"},
+                        {"name": "b", "cluster_address": "10.0.1.1/24"}]}, "one subnet"),
+        ({"platforms": [{"name": "a", "cluster_address": "10.0.0.1/24", "image": "/nonexistent.qcow2"}]},
+         "neither one of"),
+        ({"platforms": [{"name": "a", "cluster_address": "10.0.0.1/24", "memory": 128}]}, "memory"),
+    ],
+)
+def test_invalid_spec_is_refused_with_a_clear_message(change, message):
+    with pytest.raises(vmctl.SpecError, match=message):
+        vmctl.validate_spec(spec(**change))
+
+
+def test_macs_are_stable_distinct_and_locally_administered():
+    a = vmctl.mac_address("s", "n1", 1)
+    assert a == vmctl.mac_address("s", "n1", 1)
+    macs = {vmctl.mac_address(s, n, nic) for s in ("s", "t") for n in ("n1", "n2") for nic in (1, 2)}
+    assert len(macs) == 8
+    assert all(int(m.split(":")[0], 16) & 0x02 for m in macs)
+
+
+def test_network_config_puts_the_static_address_on_the_cluster_nic():
+    config = yaml.safe_load(vmctl.network_config("s", "n1", "10.77.9.11/24"))
+    cluster = config["ethernets"]["cluster"]
+    assert cluster["match"]["macaddress"] == vmctl.mac_address("s", "n1", 2)
+    assert cluster["addresses"] == ["10.77.9.11/24"]
+    assert config["ethernets"]["mgmt"]["dhcp4"] is True
+
+
+def test_user_data_installs_the_key_for_a_sudo_user():
+    data = vmctl.user_data("n1", "ssh-ed25519 AAAA test\n")
+    assert data.startswith("#cloud-config\n")
+    parsed = yaml.safe_load(data)
+    user = parsed["users"][0]
+    assert user["ssh_authorized_keys"] == ["ssh-ed25519 AAAA test"]
+    assert user["sudo"].endswith("NOPASSWD:ALL")
+    assert parsed["hostname"] == "n1"
+
+
+def test_qemu_command_wires_both_nics_and_the_accelerator(tmp_path):
+    vm = vmctl.validate_spec(spec())[0]
+    cmd = " ".join(vmctl.qemu_command(vm, tmp_path, "unit", "230.0.0.77:47199", 2222, "tcg",
+                                      {"kernel": "/k", "initrd": "/i"}))
+    assert "hostfwd=tcp:127.0.0.1:2222-:22" in cmd
+    assert "mcast=230.0.0.77:47199,localaddr=127.0.0.1" in cmd
+    assert "-accel tcg,thread=multi -cpu max" in cmd
+    assert "-kernel /k -initrd /i" in cmd
+    kvm = " ".join(vmctl.qemu_command(vm, tmp_path, "unit", "230.0.0.77:47199", 2222, "kvm", None))
+    assert "-accel kvm" in kvm and "-kernel" not in kvm
+
+
+def test_every_scenario_and_the_lab_have_their_own_cluster_segment():
+    segments = {}
+    for path in sorted((ROOT / "molecule").glob("*/molecule.yml")):
+        data = yaml.safe_load(path.read_text())
+        segment = data["driver"]["cluster_segment"]
+        vmctl.parse_segment(segment)
+        assert segment not in segments, f"{path.parent.name} shares {segment} with {segments.get(segment)}"
+        segments[segment] = path.parent.name
+        vmctl.validate_spec({"scenario": path.parent.name, "segment": segment,
+                             "platforms": data["platforms"]})
+    lab = yaml.safe_load((ROOT / "inventories" / "lab" / "group_vars" / "all.yml").read_text())
+    assert lab["lab_segment"] not in segments, f"the lab shares {lab['lab_segment']} with a scenario"
+    assert len(segments) >= 2
