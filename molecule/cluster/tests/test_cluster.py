@@ -1,0 +1,126 @@
+"""The swarm of site.yml: 3 managers + 1 worker, autolocked, healthy, serving through the mesh."""
+
+import json
+import os
+import pathlib
+import time
+
+import pytest
+import testinfra
+from testinfra.utils.ansible_runner import AnsibleRunner
+
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+RUNNER = AnsibleRunner(INVENTORY)
+MANAGERS = sorted(RUNNER.get_hosts("swarm_managers"))
+WORKERS = sorted(RUNNER.get_hosts("swarm_workers"))
+ADDRESSES = {"m1": "10.77.4.11", "m2": "10.77.4.12", "m3": "10.77.4.13", "w1": "10.77.4.21"}
+
+
+def node(name):
+    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+
+
+def docker(host, args):
+    return host.check_output(f"sudo docker {args}")
+
+
+@pytest.fixture(scope="module")
+def nodes():
+    return json.loads("[" + ",".join(
+        docker(node("m1"), "node ls -q | xargs sudo docker node inspect --format '{{json .}}'").splitlines()
+    ) + "]")
+
+
+def test_inventory_shape():
+    assert MANAGERS == ["m1", "m2", "m3"] and WORKERS == ["w1"]
+
+
+def test_every_node_is_ready_with_its_role(nodes):
+    by_host = {n["Description"]["Hostname"]: n for n in nodes}
+    assert sorted(by_host) == MANAGERS + WORKERS
+    for name, n in by_host.items():
+        assert n["Status"]["State"] == "ready", name
+        assert n["Spec"]["Availability"] == "active", name
+        assert n["Spec"]["Role"] == ("manager" if name in MANAGERS else "worker"), name
+        assert n["Status"]["Addr"] == ADDRESSES[name], name
+
+
+def test_three_reachable_managers_and_one_leader(nodes):
+    statuses = [n["ManagerStatus"] for n in nodes if "ManagerStatus" in n]
+    assert len(statuses) == 3
+    assert all(s["Reachability"] == "reachable" for s in statuses)
+    assert sum(1 for s in statuses if s.get("Leader")) == 1
+    assert sorted(s["Addr"] for s in statuses) == [f"{ADDRESSES[m]}:2377" for m in MANAGERS]
+
+
+def test_autolock_is_on_and_the_key_file_is_private():
+    spec = json.loads(docker(node("m1"), "info --format '{{json .Swarm.Cluster.Spec}}'"))
+    assert spec["EncryptionConfig"]["AutoLockManagers"] is True
+    key_file = EPHEMERAL / "swarm-unlock-key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    key = key_file.read_text().strip()
+    assert key.startswith("SWMKEY-1-")
+    assert docker(node("m1"), "swarm unlock-key -q") == key
+
+
+def test_unlock_key_never_reaches_the_ansible_log():
+    key = (EPHEMERAL / "swarm-unlock-key").read_text().strip()
+    log = (EPHEMERAL / "ansible.log").read_text()
+    assert "TASK [dockyard.swarm.swarm" in log  # the log is the one of the site.yml runs
+    assert key not in log
+    assert key[len("SWMKEY-1-"):] not in log
+
+
+@pytest.mark.parametrize("manager", ["m1", "m2", "m3"])
+def test_2377_listens_on_the_advertise_address_only(manager):
+    listeners = node(manager).check_output("sudo ss -Hltn 'sport = :2377'")
+    assert f"{ADDRESSES[manager]}:2377" in listeners
+    assert "0.0.0.0:2377" not in listeners and "*:2377" not in listeners
+
+
+def test_ingress_subnet_comes_from_the_swarm_pool():
+    subnet = docker(node("m1"), "network inspect ingress --format '{{(index .IPAM.Config 0).Subnet}}'")
+    assert subnet.startswith("10.210.")
+
+
+def test_docker_gwbridge_is_the_configured_one_everywhere():
+    for name in MANAGERS + WORKERS:
+        subnet = docker(node(name), "network inspect docker_gwbridge --format '{{(index .IPAM.Config 0).Subnet}}'")
+        assert subnet == "10.212.0.0/24", name
+
+
+@pytest.fixture(scope="module")
+def web_service():
+    for name in MANAGERS + WORKERS:
+        node(name).check_output(
+            "sudo sh -c 'docker image inspect busybox:local >/dev/null 2>&1 || "
+            "(rm -rf /tmp/bb && mkdir -p /tmp/bb/bin /tmp/bb/www && cp /bin/busybox /tmp/bb/bin/ && "
+            "for c in sh echo cat httpd hostname; do ln -sf busybox /tmp/bb/bin/$c; done && "
+            "tar -C /tmp/bb -c . | docker import - busybox:local >/dev/null)'"
+        )
+    m1 = node("m1")
+    m1.run("sudo docker service rm web >/dev/null 2>&1")
+    docker(m1, "service create --detach --name web --replicas 3 --publish 8080:80 busybox:local "
+               "sh -c 'echo hello-from-$(hostname) > /www/index.html; exec httpd -f -p 80 -h /www'")
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        running = docker(m1, "service ps web --filter desired-state=running --format '{{.CurrentState}}'")
+        if running.count("Running") == 3:
+            break
+        time.sleep(5)
+    yield "web"
+    m1.run("sudo docker service rm web")
+
+
+@pytest.mark.parametrize("target", ["m1", "m2", "m3", "w1"])
+def test_published_port_answers_on_every_node_through_the_mesh(web_service, target):
+    client = node("m1" if target != "m1" else "m2")
+    deadline = time.time() + 120
+    out = ""
+    while time.time() < deadline:
+        out = client.run(f"curl -s --max-time 5 http://{ADDRESSES[target]}:8080/").stdout
+        if out.startswith("hello-from-"):
+            break
+        time.sleep(3)
+    assert out.startswith("hello-from-"), f"no answer from {target}:8080"
