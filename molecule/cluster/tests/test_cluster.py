@@ -90,8 +90,14 @@ def test_docker_gwbridge_is_the_configured_one_everywhere():
         assert subnet == "10.212.0.0/24", name
 
 
+LABELS = {"m1": {"zone": "intra"}, "m2": {"zone": "intra"}, "m3": {"zone": "dmz"},
+          "w1": {"zone": "dmz", "disk": "ssd"}}
+HTTPD = "sh -c 'echo hello-from-$(hostname) > /www/index.html; exec httpd -f -p 80 -h /www'"
+
+
 @pytest.fixture(scope="module")
-def web_service():
+def busybox_everywhere():
+    """A busybox image built with docker import on every node (no registry is reachable)."""
     for name in MANAGERS + WORKERS:
         node(name).check_output(
             "sudo sh -c 'docker image inspect busybox:local >/dev/null 2>&1 || "
@@ -99,18 +105,76 @@ def web_service():
             "for c in sh echo cat httpd hostname; do ln -sf busybox /tmp/bb/bin/$c; done && "
             "tar -C /tmp/bb -c . | docker import - busybox:local >/dev/null)'"
         )
+
+
+def running_tasks(service):
+    """{node hostname: number of running tasks} of a service, once its tasks settled."""
     m1 = node("m1")
-    m1.run("sudo docker service rm web >/dev/null 2>&1")
-    docker(m1, "service create --detach --name web --replicas 3 --publish 8080:80 busybox:local "
-               "sh -c 'echo hello-from-$(hostname) > /www/index.html; exec httpd -f -p 80 -h /www'")
     deadline = time.time() + 300
-    while time.time() < deadline:
-        running = docker(m1, "service ps web --filter desired-state=running --format '{{.CurrentState}}'")
-        if running.count("Running") == 3:
+    while True:
+        rows = docker(m1, f"service ps {service} --filter desired-state=running "
+                          "--format '{{.Node}} {{.CurrentState}}'").splitlines()
+        settled = rows and all(" Running " in f"{row} " for row in rows)
+        if settled or time.time() > deadline:
             break
         time.sleep(5)
+    placed = {}
+    for row in rows:
+        placed[row.split()[0]] = placed.get(row.split()[0], 0) + 1
+    return placed
+
+
+def service(name, args):
+    m1 = node("m1")
+    m1.run(f"sudo docker service rm {name} >/dev/null 2>&1")
+    docker(m1, f"service create --detach --name {name} {args} busybox:local {HTTPD}")
+
+
+@pytest.fixture(scope="module")
+def web_service(busybox_everywhere):
+    service("web", "--replicas 3 --publish 8080:80")
+    running_tasks("web")
     yield "web"
-    m1.run("sudo docker service rm web")
+    node("m1").run("sudo docker service rm web")
+
+
+@pytest.fixture(scope="module")
+def zoned_services(busybox_everywhere):
+    """The seeds' example: a gateway and services placed by the zone labels from the inventory."""
+    names = {
+        "gateway": "--replicas 1 --constraint node.labels.zone==dmz --publish 8081:80",
+        "dmz-edge": "--mode global --constraint node.labels.zone==dmz "
+                    "--publish mode=host,target=80,published=8082",
+        "intra-app": "--replicas 4 --constraint node.labels.zone==intra",
+    }
+    for name, args in names.items():
+        service(name, args)
+    yield {name: running_tasks(name) for name in names}
+    node("m1").run("sudo docker service rm " + " ".join(names))
+
+
+def test_node_labels_come_from_the_inventory(nodes):
+    by_host = {n["Description"]["Hostname"]: n for n in nodes}
+    for name, labels in LABELS.items():
+        assert by_host[name]["Spec"]["Labels"] == labels, name
+
+
+def test_services_are_placed_by_zone_label(zoned_services):
+    assert sorted(zoned_services["gateway"]) in (["m3"], ["w1"])
+    assert zoned_services["dmz-edge"] == {"m3": 1, "w1": 1}  # global: one per dmz node
+    assert set(zoned_services["intra-app"]) <= {"m1", "m2"}
+    assert sum(zoned_services["intra-app"].values()) == 4
+
+
+@pytest.mark.parametrize("target,answers", [("m3", True), ("w1", True), ("m1", False)])
+def test_host_mode_port_answers_only_on_dmz_nodes(zoned_services, target, answers):
+    deadline = time.time() + (60 if answers else 0)
+    while True:
+        out = node("m2").run(f"curl -s --max-time 5 http://{ADDRESSES[target]}:8082/").stdout
+        if out.startswith("hello-from-") or time.time() >= deadline:
+            break
+        time.sleep(3)
+    assert out.startswith("hello-from-") is answers, f"{target}:8082 -> {out!r}"
 
 
 @pytest.mark.parametrize("target", ["m1", "m2", "m3", "w1"])
