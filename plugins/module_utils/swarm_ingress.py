@@ -1,0 +1,76 @@
+# Copyright (c) dockyard.swarm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Pure logic for the ingress network: what differs from the wanted settings, who publishes.
+
+Nothing here talks to Docker.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+__all__ = ["MTU_OPTION", "ingress_settings", "ingress_differences", "ingress_publishers",
+           "without_ingress_ports"]
+
+MTU_OPTION = "com.docker.network.driver.mtu"
+
+
+def ingress_settings(network):
+    """The settings of a network as returned by GET /networks/{id} that the module manages."""
+    ipam = ((network.get("IPAM") or {}).get("Config") or [{}])[0]
+    options = network.get("Options") or {}
+    return dict(
+        name=network.get("Name", ""),
+        subnet=ipam.get("Subnet", ""),
+        gateway=ipam.get("Gateway", ""),
+        mtu=int(options[MTU_OPTION]) if options.get(MTU_OPTION) else None,
+        encrypted="encrypted" in options,
+    )
+
+
+def ingress_differences(current, wanted, pools=None):
+    """List 'field: have -> want' for each wanted setting the current ingress does not have.
+
+    wanted: name, subnet, gateway, mtu, encrypted; a None value means 'any'. When no subnet is
+    wanted but the swarm has address pools, a subnet outside all of them is a difference too
+    (an ingress created before the pools were set).
+    """
+    out = []
+    for key in ("name", "subnet", "gateway", "mtu", "encrypted"):
+        want = wanted.get(key)
+        if want is None:
+            continue
+        have = current.get(key)
+        if key == "subnet":
+            same = have and ipaddress.ip_network(have, strict=False) == ipaddress.ip_network(want, strict=False)
+        elif key == "gateway":
+            same = have and ipaddress.ip_address(have.split("/")[0]) == ipaddress.ip_address(want)
+        else:
+            same = have == want
+        if not same:
+            out.append("%s: %s -> %s" % (key, have, want))
+    if wanted.get("subnet") is None and pools and current.get("subnet"):
+        subnet = ipaddress.ip_network(current["subnet"], strict=False)
+        if not any(subnet.subnet_of(ipaddress.ip_network(p, strict=False)) for p in pools
+                   if ipaddress.ip_network(p, strict=False).version == subnet.version):
+            out.append("subnet: %s is outside the swarm's address pools %s"
+                       % (current["subnet"], ", ".join(pools)))
+    return out
+
+
+def ingress_publishers(services):
+    """{service name: its EndpointSpec} for services that publish a port through ingress."""
+    found = {}
+    for svc in services:
+        spec = svc["Spec"].get("EndpointSpec") or {}
+        if any((p.get("PublishMode") or "ingress") == "ingress" for p in spec.get("Ports") or []):
+            found[svc["Spec"]["Name"]] = spec
+    return found
+
+
+def without_ingress_ports(endpoint_spec):
+    """The endpoint spec with the ingress-mode ports removed (host-mode ports stay)."""
+    spec = dict(endpoint_spec or {})
+    spec["Ports"] = [p for p in spec.get("Ports") or [] if (p.get("PublishMode") or "ingress") != "ingress"]
+    return spec

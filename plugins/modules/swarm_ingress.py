@@ -1,0 +1,260 @@
+#!/usr/bin/python
+# Copyright (c) dockyard.swarm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: swarm_ingress
+short_description: Ensure the swarm's ingress network has the wanted subnet, gateway, MTU and encryption
+version_added: 0.1.0
+description:
+  - Compares the ingress network (the routing mesh's overlay) with the wanted settings. Matching
+    settings change nothing.
+  - Different settings require recreating the network, which Docker refuses while services
+    publish ports through it. The module then fails listing those services, unless
+    O(recreate_with_services=true): it records their published ports, removes the ingress ports
+    from them, recreates the ingress network, restores exactly the same ports and waits until
+    each TCP port answers again on this node.
+  - Without O(subnet), an ingress whose subnet lies outside the swarm's default address pools
+    (created before the pools were set) is recreated and gets its subnet from the pools.
+  - Must run on a swarm manager.
+author:
+  - dockyard.swarm contributors (@dockyard)
+options:
+  name:
+    description: Name of the ingress network.
+    type: str
+    default: ingress
+  subnet:
+    description: Wanted subnet (CIDR). Default is any subnet from the swarm's address pools.
+    type: str
+  gateway:
+    description: Wanted gateway address. Default is what Docker picks.
+    type: str
+  mtu:
+    description: Wanted MTU of the overlay (C(com.docker.network.driver.mtu)). Default is any.
+    type: int
+  encrypted:
+    description: Whether the ingress data path is encrypted (IPsec). Default is any.
+    type: bool
+  recreate_with_services:
+    description:
+      - Allow recreating the network while services publish ports through it; their ports are
+        unavailable during the recreation (seconds to a minute).
+    type: bool
+    default: false
+  wait_timeout:
+    description: Seconds to wait for each step (services updated, network gone, ports answering).
+    type: int
+    default: 300
+attributes:
+  check_mode:
+    support: full
+    description: Reports the differences and the services that would be touched.
+  diff_mode:
+    support: full
+    description: Shows the managed settings before and after.
+  idempotent:
+    support: full
+    description: Matching settings change nothing.
+extends_documentation_fragment:
+  - dockyard.swarm.docker
+"""
+
+EXAMPLES = r"""
+- name: Ensure ingress uses 10.250.0.0/24 with MTU 1400, even while services publish ports
+  dockyard.swarm.swarm_ingress:
+    subnet: 10.250.0.0/24
+    gateway: 10.250.0.1
+    mtu: 1400
+    recreate_with_services: true
+  run_once: true
+  delegate_to: "{{ groups['swarm_managers'][0] }}"
+
+- name: Ensure ingress takes its subnet from the swarm's address pools
+  dockyard.swarm.swarm_ingress:
+"""
+
+RETURN = r"""
+differences:
+  description: The settings that differed, as C(field: have -> want).
+  returned: always
+  type: list
+  elements: str
+  sample: ["mtu: 1450 -> 1400"]
+services:
+  description: The services whose published ports were (or would be) removed and restored.
+  returned: always
+  type: list
+  elements: str
+ingress:
+  description: The managed settings of the ingress network afterwards (as wanted, in check mode).
+  returned: always
+  type: dict
+  sample: {name: ingress, subnet: 10.250.0.0/24, gateway: 10.250.0.1, mtu: 1400, encrypted: false}
+"""
+
+import socket
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dockyard.swarm.plugins.module_utils.docker_api import (
+    DOCKER_COMMON_ARGS,
+    APIError,
+    api_client,
+)
+from ansible_collections.dockyard.swarm.plugins.module_utils.swarm_ingress import (
+    MTU_OPTION,
+    ingress_differences,
+    ingress_publishers,
+    ingress_settings,
+    without_ingress_ports,
+)
+
+try:
+    from docker.types import IPAMConfig, IPAMPool
+except ImportError:
+    pass  # api_client() fails the module with a clear message first
+
+
+def find_ingress(client):
+    for net in client.networks(filters={"driver": "overlay"}):
+        full = client.inspect_network(net["Id"])
+        if full.get("Ingress"):
+            return full
+    return None
+
+
+def set_endpoint(module, client, name, endpoint_spec):
+    """Replace a service's EndpointSpec and wait for the update to complete."""
+    deadline = time.time() + module.params["wait_timeout"]
+    while True:
+        svc = client.inspect_service(name)
+        try:
+            client.update_service(svc["ID"], svc["Version"]["Index"], endpoint_spec=endpoint_spec,
+                                  fetch_current_spec=True)
+            break
+        except APIError as exc:
+            if "out of sequence" not in str(exc) or time.time() > deadline:
+                raise
+    while time.time() < deadline:
+        state = (client.inspect_service(name).get("UpdateStatus") or {}).get("State", "completed")
+        if state in ("completed", "rollback_completed"):
+            return
+        time.sleep(2)
+    module.fail_json(msg="The update of the ports of %s did not complete in %d s"
+                     % (name, module.params["wait_timeout"]))
+
+
+def tcp_answers(port, deadline):
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=3).close()
+            return True
+        except OSError:
+            if time.time() > deadline:
+                return False
+            time.sleep(2)
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", default="ingress"),
+        subnet=dict(type="str"),
+        gateway=dict(type="str"),
+        mtu=dict(type="int"),
+        encrypted=dict(type="bool"),
+        recreate_with_services=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=300),
+    )
+    argument_spec.update(DOCKER_COMMON_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           required_by={"gateway": "subnet"})
+    params = module.params
+    wanted = dict((k, params[k]) for k in ("name", "subnet", "gateway", "mtu", "encrypted"))
+    if params["mtu"] is not None and not 68 <= params["mtu"] <= 65535:
+        module.fail_json(msg="mtu %d is out of range (68-65535)" % params["mtu"])
+
+    client = api_client(module)
+    try:
+        info = client.info()
+        current_net = find_ingress(client)
+        services = client.services()
+    except APIError as exc:
+        module.fail_json(msg="Cannot read the swarm (is this host a manager?): %s" % exc)
+    pools = ((info.get("Swarm") or {}).get("Cluster") or {}).get("DefaultAddrPool") or []
+    current = ingress_settings(current_net) if current_net else {}
+    try:
+        differences = ingress_differences(current, wanted, pools) if current_net else ["ingress: missing"]
+    except ValueError as exc:
+        module.fail_json(msg="Invalid subnet or gateway: %s" % exc)
+    publishers = ingress_publishers(services)
+    after = dict(current)
+    after.update((k, v) for k, v in wanted.items() if v is not None)
+    result = dict(changed=bool(differences), differences=differences,
+                  services=sorted(publishers) if differences else [], ingress=after,
+                  diff=dict(before=current, after=after))
+    if not differences:
+        module.exit_json(**result)
+    if publishers and not params["recreate_with_services"]:
+        module.fail_json(
+            msg="The ingress network differs (%s) but the services %s publish ports through it. "
+                "Nothing was changed. Set recreate_with_services=true to remove their ports, "
+                "recreate ingress and restore the same ports."
+                % ("; ".join(differences), ", ".join(sorted(publishers))), **result)
+    if module.check_mode:
+        module.exit_json(**result)
+
+    try:
+        for name, spec in sorted(publishers.items()):
+            set_endpoint(module, client, name, without_ingress_ports(spec))
+        if current_net:
+            deadline = time.time() + params["wait_timeout"]
+            while True:
+                try:
+                    client.remove_network(current_net["Id"])
+                    break
+                except APIError as exc:
+                    if time.time() > deadline:
+                        module.fail_json(msg="The old ingress network could not be removed: %s. "
+                                             "The services %s have no published ingress ports now."
+                                         % (exc, ", ".join(sorted(publishers))), **result)
+                    time.sleep(3)
+        options = {}
+        if params["mtu"] is not None:
+            options[MTU_OPTION] = str(params["mtu"])
+        elif current.get("mtu"):
+            options[MTU_OPTION] = str(current["mtu"])
+        if params["encrypted"] or (params["encrypted"] is None and current.get("encrypted")):
+            options["encrypted"] = ""
+        ipam = None
+        if params["subnet"]:
+            ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=params["subnet"], gateway=params["gateway"])])
+        client.create_network(params["name"], driver="overlay", options=options or None, ipam=ipam,
+                              ingress=True)
+        for name, spec in sorted(publishers.items()):
+            set_endpoint(module, client, name, spec)
+    except APIError as exc:
+        module.fail_json(msg="Recreating the ingress network failed: %s" % exc, **result)
+
+    deadline = time.time() + params["wait_timeout"]
+    silent = []
+    for name, spec in sorted(publishers.items()):
+        for port in spec.get("Ports") or []:
+            if (port.get("PublishMode") or "ingress") == "ingress" and port.get("Protocol", "tcp") == "tcp":
+                if not tcp_answers(port["PublishedPort"], deadline):
+                    silent.append("%s:%s" % (name, port["PublishedPort"]))
+    result["ingress"] = ingress_settings(find_ingress(client) or {})
+    result["diff"]["after"] = result["ingress"]
+    if silent:
+        module.fail_json(msg="Ingress was recreated and the ports restored, but %s do not answer"
+                         % ", ".join(silent), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
