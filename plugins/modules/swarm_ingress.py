@@ -15,8 +15,8 @@ description:
     settings change nothing.
   - Different settings require recreating the network, which Docker refuses while services
     publish ports through it. The module then fails listing those services, unless
-    O(recreate_with_services=true): it records their published ports, removes the ingress ports
-    from them, recreates the ingress network, restores exactly the same ports and waits until
+    O(recreate_with_services=true), with which it records their published ports, removes the
+    ingress ports from them, recreates the ingress network, restores exactly the same ports and waits until
     each TCP port answers again on this node.
   - Without O(subnet), an ingress whose subnet lies outside the swarm's default address pools
     (created before the pools were set) is recreated and gets its subnet from the pools.
@@ -80,7 +80,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 differences:
-  description: The settings that differed, as C(field: have -> want).
+  description: The settings that differed, each as C(FIELD HAVE -> WANT).
   returned: always
   type: list
   elements: str
