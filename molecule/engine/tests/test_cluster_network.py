@@ -1,4 +1,8 @@
-"""The cluster segment between two VMs carries what a swarm and keepalived need.
+"""The cluster segment between the two engine VMs carries what a swarm and keepalived need.
+
+This is the harness check: it proves the VM harness's emulated L2 segment, and shares the
+engine scenario's Debian 12 + Debian 13 VMs instead of booting two of its own. The unicast
+listeners run on engine13, which never joins a swarm, so no dockerd socket is in the way.
 
 Unicast TCP/UDP on the swarm ports, full-size frames, UDP multicast and raw VRRP
 (IP protocol 112 to 224.0.0.18), in both directions where it matters.
@@ -12,7 +16,7 @@ import pytest
 import testinfra
 from testinfra.utils.ansible_runner import AnsibleRunner
 
-CLUSTER_NET = ipaddress.ip_network("10.77.2.0/24")
+CLUSTER_NET = ipaddress.ip_network("10.77.3.0/24")  # the engine scenario's segment
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 
 
