@@ -16,8 +16,10 @@ description:
   - Different settings require recreating the network, which Docker refuses while services
     publish ports through it. The module then fails listing those services, unless
     O(recreate_with_services=true), with which it records their published ports, removes the
-    ingress ports from them, recreates the ingress network, restores exactly the same ports and waits until
-    each TCP port answers again on this node.
+    ingress ports from them, recreates the ingress network, restores exactly the same ports,
+    redeploys their tasks (rolling, by each service's update config, like
+    C(docker service update --force)) so they attach to the new ingress, and waits until each TCP
+    port answers again on this node.
   - Without O(subnet), an ingress whose subnet lies outside the swarm's default address pools
     (created before the pools were set) is recreated and gets its subnet from the pools.
   - Must run on a swarm manager.
@@ -129,14 +131,23 @@ def find_ingress(client):
     return None
 
 
-def set_endpoint(module, client, name, endpoint_spec):
-    """Replace a service's EndpointSpec and wait for the update to complete."""
+def set_endpoint(module, client, name, endpoint_spec, redeploy=False):
+    """Replace a service's EndpointSpec and wait for the update to complete.
+
+    With REDEPLOY the tasks are replaced too (as `docker service update --force` does, rolling
+    by the service's update config): running tasks stay attached to the ingress network they
+    started on, so after ingress was recreated they must be redeployed to publish again.
+    """
     deadline = time.time() + module.params["wait_timeout"]
     while True:
         svc = client.inspect_service(name)
+        extra = {}
+        if redeploy:
+            force = (svc["Spec"].get("TaskTemplate") or {}).get("ForceUpdate") or 0
+            extra["task_template"] = {"ForceUpdate": force + 1}
         try:
             client.update_service(svc["ID"], svc["Version"]["Index"], endpoint_spec=endpoint_spec,
-                                  fetch_current_spec=True)
+                                  fetch_current_spec=True, **extra)
             break
         except APIError as exc:
             if "out of sequence" not in str(exc) or time.time() > deadline:
@@ -237,7 +248,7 @@ def main():
         client.create_network(params["name"], driver="overlay", options=options or None, ipam=ipam,
                               ingress=True)
         for name, spec in sorted(publishers.items()):
-            set_endpoint(module, client, name, spec)
+            set_endpoint(module, client, name, spec, redeploy=True)
     except APIError as exc:
         module.fail_json(msg="Recreating the ingress network failed: %s" % exc, **result)
 
