@@ -49,6 +49,8 @@ BUILTIN_IMAGES = {
     "trixie": "trixie",
 }
 SSH_USER = "molecule"
+# CPU model under TCG (DOCKYARD_VM_CPU overrides it).
+TCG_CPU = os.environ.get("DOCKYARD_VM_CPU", "max")
 BOOT_TIMEOUT = int(os.environ.get("DOCKYARD_VM_BOOT_TIMEOUT", "900"))
 SEGMENT_RE = re.compile(r"^(2(?:2[4-9]|3\d)\.\d{1,3}\.\d{1,3}\.\d{1,3}):(\d{1,5})$")
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -183,7 +185,7 @@ def qemu_command(
     if accel == "kvm":
         accel_args = ["-accel", "kvm", "-cpu", "host"]
     else:
-        accel_args = ["-accel", "tcg,thread=multi", "-cpu", "max"]
+        accel_args = ["-accel", "tcg,thread=multi", "-cpu", TCG_CPU]
     cmd = [
         "qemu-system-x86_64",
         "-name", f"dockyard-{scenario}-{vm['name']}",

@@ -15,6 +15,7 @@ RUNNER = AnsibleRunner(INVENTORY)
 MANAGERS = sorted(RUNNER.get_hosts("swarm_managers"))
 WORKERS = sorted(RUNNER.get_hosts("swarm_workers"))
 ADDRESSES = {"m1": "10.77.4.11", "m2": "10.77.4.12", "m3": "10.77.4.13", "w1": "10.77.4.21"}
+VIPS = ["10.77.4.100", "10.77.4.101"]
 
 
 def node(name):
@@ -177,14 +178,41 @@ def test_host_mode_port_answers_only_on_dmz_nodes(zoned_services, target, answer
     assert out.startswith("hello-from-") is answers, f"{target}:8082 -> {out!r}"
 
 
-@pytest.mark.parametrize("target", ["m1", "m2", "m3", "w1"])
+@pytest.mark.parametrize("target", ["m1", "m2", "m3", "w1"] + VIPS)
 def test_published_port_answers_on_every_node_through_the_mesh(web_service, target):
     client = node("m1" if target != "m1" else "m2")
+    if target in VIPS:
+        client = node("w1")  # not a VIP holder
     deadline = time.time() + 120
     out = ""
     while time.time() < deadline:
-        out = client.run(f"curl -s --max-time 5 http://{ADDRESSES[target]}:8080/").stdout
+        out = client.run(f"curl -s --max-time 5 http://{ADDRESSES.get(target, target)}:8080/").stdout
         if out.startswith("hello-from-"):
             break
         time.sleep(3)
     assert out.startswith("hello-from-"), f"no answer from {target}:8080"
+
+
+@pytest.mark.parametrize("vip", VIPS)
+def test_each_vip_has_exactly_one_holder_among_the_managers(vip):
+    holders = [m for m in MANAGERS + WORKERS
+               if f" {vip}/24 " in node(m).check_output("ip -4 -o addr show")]
+    assert len(holders) == 1 and holders[0] in MANAGERS, f"{vip} held by {holders}"
+
+
+@pytest.mark.parametrize("manager", ["m1", "m2", "m3"])
+def test_keepalived_runs_a_valid_private_config_and_the_node_is_healthy(manager):
+    host = node(manager)
+    assert host.service("keepalived").is_running
+    assert host.service("keepalived").is_enabled
+    config = host.file("/etc/keepalived/keepalived.conf")
+    assert config.mode == 0o640 and config.user == "root"
+    assert host.run("sudo keepalived -t -f /etc/keepalived/keepalived.conf").rc == 0
+    # the health check, as keepalived runs it (its own user), says this node is healthy
+    assert host.run("sudo -u keepalived_script /usr/local/sbin/dockyard-swarm-vrrp-check").rc == 0
+
+
+def test_vrrp_password_never_reaches_the_ansible_log():
+    log = (EPHEMERAL / "ansible.log").read_text()
+    assert "TASK [dockyard.swarm.keepalived" in log
+    assert "vrrp-lab" not in log
