@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Failover times seen by a client, from the VIP probe's log (molecule cluster scenario).
 
 The probe on w1 writes one line per request, "EPOCH VIP ok|fail", and the side effect writes
@@ -28,7 +27,7 @@ def outages(lines):
             marks.append((stamp, parts[2]))
         else:
             samples.append((stamp, parts[1], parts[2] == "ok"))
-    vips = sorted({vip for _, vip, _ in samples})
+    vips = sorted({sample[1] for sample in samples})
     result = {}
     for index, (start, name) in enumerate(marks):
         end = marks[index + 1][0] if index + 1 < len(marks) else float("inf")
@@ -37,13 +36,13 @@ def outages(lines):
             window = [(t, ok) for t, v, ok in samples if v == vip and start <= t < end]
             first_fail = next((t for t, ok in window if not ok), None)
             if first_fail is None:
-                result[name][vip] = {"outage": 0.0, "failed": 0, "answered": sum(ok for _, ok in window)}
+                result[name][vip] = {"outage": 0.0, "failed": 0, "answered": sum(ok for t, ok in window)}
                 continue
             recovered = next((t for t, ok in window if ok and t > first_fail), None)
             result[name][vip] = {
                 "outage": round(recovered - start, 1) if recovered is not None else None,
-                "failed": sum(not ok for _, ok in window),
-                "answered": sum(ok for _, ok in window),
+                "failed": sum(not ok for t, ok in window),
+                "answered": sum(ok for t, ok in window),
             }
     return result
 

@@ -95,8 +95,9 @@ def test_derived_priorities_stay_distinct_and_in_range():
 
 
 def test_facts_addresses_reads_dashed_devices_and_secondaries():
-    f = {"interfaces": ["br-x1"], "br_x1": {"ipv4": {"address": "10.1.0.1", "netmask": "255.255.0.0"},
-                                          "ipv4_secondaries": [{"address": "10.1.0.9", "netmask": "255.255.0.0"}]}}
+    br_x1 = {"ipv4": {"address": "10.1.0.1", "netmask": "255.255.0.0"},
+             "ipv4_secondaries": [{"address": "10.1.0.9", "netmask": "255.255.0.0"}]}
+    f = {"interfaces": ["br-x1"], "br_x1": br_x1}
     assert [(d, str(a)) for d, a in facts_addresses(f)] == [("br-x1", "10.1.0.1/16"), ("br-x1", "10.1.0.9/16")]
     assert facts_addresses(None) == []
 
