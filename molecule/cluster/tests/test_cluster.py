@@ -207,7 +207,10 @@ def test_keepalived_runs_a_valid_private_config_and_the_node_is_healthy(manager)
     assert host.service("keepalived").is_enabled
     config = host.file("/etc/keepalived/keepalived.conf")
     assert config.mode == 0o640 and config.user == "root"
-    assert host.run("sudo keepalived -t -f /etc/keepalived/keepalived.conf").rc == 0
+    # keepalived 2.2.7 ends a passing test by SIGTERM (exit 143, nothing printed): see the role
+    test = host.run("sudo keepalived -t -f /etc/keepalived/keepalived.conf")
+    assert test.rc == 0 or (test.rc == 143 and test.stdout.strip() == ""
+                            and test.stderr.strip() in ("", "Terminated")), test
     # the health check, as keepalived runs it (its own user), says this node is healthy
     assert host.run("sudo -u keepalived_script /usr/local/sbin/dockyard-swarm-vrrp-check").rc == 0
 
