@@ -211,8 +211,11 @@ def test_keepalived_runs_a_valid_private_config_and_the_node_is_healthy(manager)
     test = host.run("sudo keepalived -t -f /etc/keepalived/keepalived.conf")
     assert test.rc == 0 or (test.rc == 143 and test.stdout.strip() == ""
                             and test.stderr.strip() in ("", "Terminated")), test
-    # the health check, as keepalived runs it (its own user), says this node is healthy
-    assert host.run("sudo -u keepalived_script /usr/local/sbin/dockyard-swarm-vrrp-check").rc == 0
+    # keepalived's own last verdict on the health check (sudo -u would add the user's
+    # supplementary groups, which keepalived does not: only its log tells what it saw)
+    verdicts = host.check_output(
+        "sudo journalctl -u keepalived --no-pager -o cat | grep -E 'VRRP_Script\\(dockyard_swarm_node\\) (succeeded|failed)' || true")
+    assert verdicts.splitlines() and verdicts.splitlines()[-1].endswith("succeeded"), verdicts
 
 
 def test_vrrp_password_never_reaches_the_ansible_log():
