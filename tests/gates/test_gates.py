@@ -113,7 +113,7 @@ def live_qemu(scenario: str) -> list[str]:
 # its run_once, serial and waiting steps leave a core idle; the smaller scenarios fill it.
 # NICE lowers their CPU priority (qemu inherits it), so they take what the cluster leaves, and
 # they start once the cluster's VMs have booted (booting six VMs at once slows all of them).
-NICE = {"engine": 5}
+NICE = {"engine": 10}
 BOOTED = re.compile(r"converge\S*: \S*Executing")  # molecule's line once `create` is done
 # Past this many seconds after the scenarios started, a scenario still running is stopped and
 # its VMs destroyed, so that CI still gets a pytest summary within its own limit (90 min).

@@ -23,7 +23,21 @@ def node(name):
 
 
 def docker(host, args):
-    return host.check_output(f"sudo docker {args}")
+    """`sudo docker ARGS` on a node; waits out a leader election (up to 5 min).
+
+    Four TCG VMs on two host cores stall for seconds at a time, long enough for the managers
+    to hold an election now and then (Docker's election timeout is 10 s, and dockerd has no
+    setting for it): a swarm without a leader for a while is this lab's weather, one that
+    stays without a leader fails the test.
+    """
+    deadline = time.time() + 300
+    while True:
+        result = host.run(f"sudo docker {args}")
+        if result.rc == 0 or "does not have a leader" not in result.stderr or time.time() > deadline:
+            break
+        time.sleep(10)
+    assert result.rc == 0, f"docker {args}: rc={result.rc} {result.stderr}"
+    return result.stdout.rstrip("\n")
 
 
 @pytest.fixture(scope="module")
