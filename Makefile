@@ -1,6 +1,6 @@
 # dockyard.swarm developer entry points.  On a fresh Debian 12 machine (as root):
 #   make lab    install what is needed, boot a local VM lab and run site.yml against it
-#   make test   install what is needed and run every quality gate and Molecule scenario
+#   make test   install what is needed and run the quality gates CI runs (cluster scenario)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -21,7 +21,9 @@ DEPS_STAMP   := $(VENV)/.deps-$(shell cat requirements-dev.txt | sha256sum | cut
 GET_PIP_VER  := 24.2
 GET_PIP_SHIM := $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(GET_PIP_VER)).py
 
-.PHONY: help deps images lab lab-destroy test lint sanity unit molecule build clean
+ALL_SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
+
+.PHONY: help deps images lab lab-destroy test test-all lint sanity unit molecule build clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -60,8 +62,12 @@ lab: deps images  ## boot the local lab (3 managers + 1 worker) and run site.yml
 lab-destroy: deps  ## stop the lab VMs and remove their disks
 	$(VENV)/bin/python tools/lab.py down
 
-test: deps images  ## every gate: yamllint, ansible-lint, sanity, unit, build, Molecule
+test: deps images  ## CI: yamllint, ansible-lint, sanity, unit, build, the cluster scenario
 	$(VENV)/bin/pytest -c tests/gates/pytest.ini tests/gates
+
+test-all: deps images  ## every gate and every Molecule scenario (longer than CI allows here)
+	DOCKYARD_SCENARIOS="$(ALL_SCENARIOS)" DOCKYARD_MOLECULE_DEADLINE=14400 \
+	  $(VENV)/bin/pytest -c tests/gates/pytest.ini tests/gates
 
 lint: deps  ## yamllint + ansible-lint (production profile)
 	$(VENV)/bin/pytest -c tests/gates/pytest.ini tests/gates -k 'yamllint or ansible_lint'
@@ -73,7 +79,8 @@ unit: deps  ## unit tests of the pure logic
 	$(VENV)/bin/pytest tests/unit
 
 molecule: deps images  ## every Molecule scenario (SCENARIO=name for one)
-	$(VENV)/bin/pytest -c tests/gates/pytest.ini tests/gates -k 'molecule and $(or $(SCENARIO),molecule)'
+	DOCKYARD_SCENARIOS="$(or $(SCENARIO),$(ALL_SCENARIOS))" DOCKYARD_MOLECULE_DEADLINE=14400 \
+	  $(VENV)/bin/pytest -c tests/gates/pytest.ini tests/gates -k molecule
 
 build: deps  ## build the collection tarball
 	$(VENV)/bin/ansible-galaxy collection build --force
