@@ -9,7 +9,8 @@ import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
-__all__ = ["APIError", "DockerException", "HAS_DOCKER_SDK", "api_client", "local_node_state"]
+__all__ = ["APIError", "DockerException", "HAS_DOCKER_SDK", "api_client", "find_ingress",
+           "local_node_state", "network_agent_running"]
 
 try:
     from docker import APIClient
@@ -52,3 +53,27 @@ def api_client(module):
 def local_node_state(info):
     """The node's swarm state from `docker info`: inactive, pending, active, error or locked."""
     return (info.get("Swarm") or {}).get("LocalNodeState") or "inactive"
+
+
+def find_ingress(client):
+    """The ingress network (inspected), whatever its name, or None when the swarm has none."""
+    for net in client.networks(filters={"driver": "overlay"}):
+        full = client.inspect_network(net["Id"])
+        if full.get("Ingress"):
+            return full
+    return None
+
+
+def network_agent_running(client):
+    """Whether this node's network agent (gossip, service discovery, the routing mesh) runs.
+
+    It lists the node among the ingress network's peers once it runs. Docker can leave it
+    stopped after an autolocked manager is unlocked (moby/moby#38318): the node then rejects
+    every task that needs a network ("cannot create a swarm scoped network when swarm is not
+    active"). None when there is no ingress network to tell by.
+    """
+    ingress = find_ingress(client)
+    if ingress is None:
+        return None
+    verbose = client.inspect_network(ingress["Id"], verbose=True)
+    return bool(verbose.get("Peers"))

@@ -108,6 +108,7 @@ from ansible_collections.dockyard.swarm.plugins.module_utils.docker_api import (
     DOCKER_COMMON_ARGS,
     APIError,
     api_client,
+    find_ingress,
 )
 from ansible_collections.dockyard.swarm.plugins.module_utils.swarm_ingress import (
     MTU_OPTION,
@@ -121,14 +122,6 @@ try:
     from docker.types import IPAMConfig, IPAMPool
 except ImportError:
     pass  # api_client() fails the module with a clear message first
-
-
-def find_ingress(client):
-    for net in client.networks(filters={"driver": "overlay"}):
-        full = client.inspect_network(net["Id"])
-        if full.get("Ingress"):
-            return full
-    return None
 
 
 def set_endpoint(module, client, name, endpoint_spec, redeploy=False):

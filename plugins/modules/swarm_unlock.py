@@ -38,6 +38,24 @@ options:
       - Seconds to wait after the unlock until the node reports the swarm state C(active).
     type: int
     default: 120
+  network_timeout:
+    description:
+      - Seconds to wait, once the swarm answers after the unlock, until the node's network agent
+        runs (the node is listed among the ingress network's peers). Docker can leave it stopped after an unlock
+        (moby/moby#38318); such a node rejects every task that needs a network with
+        C(cannot create a swarm scoped network when swarm is not active).
+      - V(0) skips this check.
+    type: int
+    default: 90
+  network_repairs:
+    description:
+      - How many times to restart dockerd (C(systemctl restart docker)) and unlock the node again
+        when its network agent did not start within O(network_timeout). Docker starts it on a
+        later unlock; the node is a locked manager without a working network agent at that
+        point, so the restart only repeats what brought it here.
+      - V(0) fails instead.
+    type: int
+    default: 2
 attributes:
   check_mode:
     support: full
@@ -52,6 +70,8 @@ extends_documentation_fragment:
   - dockyard.swarm.docker
 notes:
   - A wrong key fails the module with a message saying so; the key itself is not printed.
+  - With O(network_repairs) the module may restart dockerd on the node it unlocked (never on a
+    node that was not locked).
 seealso:
   - name: Lock your swarm to protect its encryption key
     description: Docker's documentation of autolock.
@@ -86,6 +106,18 @@ used_previous_key:
   returned: always
   type: bool
   sample: false
+network_agent:
+  description:
+    - Whether the node's network agent runs after the unlock; V(null) when it was not checked
+      (the node was not locked, O(network_timeout=0), or the swarm has no ingress network).
+  returned: always
+  type: bool
+  sample: true
+network_repairs:
+  description: How many times dockerd was restarted and the node unlocked again for its network agent.
+  returned: always
+  type: int
+  sample: 0
 """
 
 import time
@@ -95,8 +127,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dockyard.swarm.plugins.module_utils.docker_api import (
     DOCKER_COMMON_ARGS,
     APIError,
+    DockerException,
     api_client,
     local_node_state,
+    network_agent_running,
 )
 
 
@@ -111,6 +145,8 @@ def main():
         unlock_key=dict(type="str", required=True, no_log=True),
         previous_unlock_keys=dict(type="list", elements="str", default=[], no_log=True),
         wait_timeout=dict(type="int", default=120),
+        network_timeout=dict(type="int", default=90),
+        network_repairs=dict(type="int", default=2),
     )
     argument_spec.update(DOCKER_COMMON_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
@@ -118,7 +154,7 @@ def main():
     client = api_client(module)
     before = local_node_state(client.info())
     result = dict(changed=False, node_state=before, node_state_before=before,
-                  used_previous_key=False)
+                  used_previous_key=False, network_agent=None, network_repairs=0)
     if before != "locked":
         module.exit_json(**result)
 
@@ -127,7 +163,26 @@ def main():
         module.exit_json(**result)
 
     keys = [module.params["unlock_key"]] + list(module.params["previous_unlock_keys"])
-    unlocked = False
+    key = unlock(module, client, keys, result)
+    wait_active(module, client, result)
+    for attempt in range(module.params["network_repairs"] + 1):
+        result["network_agent"] = wait_network_agent(module, client)
+        if result["network_agent"] is not False or attempt == module.params["network_repairs"]:
+            break
+        restart_dockerd(module, client, result)
+        unlock(module, client, [key], result)
+        wait_active(module, client, result)
+        result["network_repairs"] = attempt + 1
+    if result["network_agent"] is False:
+        module.fail_json(
+            msg="The node was unlocked but Docker's network agent did not start (moby/moby#38318), "
+                "also after %d restart(s) of dockerd: it rejects tasks that need a network. "
+                "Restart dockerd on it and unlock it again." % result["network_repairs"], **result)
+    module.exit_json(**result)
+
+
+def unlock(module, client, keys, result):
+    """Unlock with the first key the swarm takes; return that key."""
     for index, key in enumerate(keys):
         try:
             client.unlock_swarm(key)
@@ -135,16 +190,17 @@ def main():
             if wrong_key(exc):
                 continue
             module.fail_json(msg="Unlocking the swarm failed: %s" % exc, **result)
-        unlocked = True
-        result["used_previous_key"] = index > 0
-        break
-    if not unlocked:
-        module.fail_json(
-            msg="The swarm rejected the unlock key%s: the node stays locked. Check the key "
-                "(docker swarm unlock-key on an unlocked manager shows the current one)."
-                % (" and the %d previous key(s)" % (len(keys) - 1) if len(keys) > 1 else ""),
-            **result)
+        result["used_previous_key"] = result["used_previous_key"] or index > 0
+        return key
+    module.fail_json(
+        msg="The swarm rejected the unlock key%s: the node stays locked. Check the key "
+            "(docker swarm unlock-key on an unlocked manager shows the current one)."
+            % (" and the %d previous key(s)" % (len(keys) - 1) if len(keys) > 1 else ""),
+        **result)
+    return None  # not reached: fail_json exits
 
+
+def wait_active(module, client, result):
     deadline = time.time() + module.params["wait_timeout"]
     state = local_node_state(client.info())
     while state != "active" and time.time() < deadline:
@@ -154,7 +210,54 @@ def main():
     if state != "active":
         module.fail_json(msg="The node was unlocked but is still %s after %d s"
                          % (state, module.params["wait_timeout"]), **result)
-    module.exit_json(**result)
+
+
+def wait_network_agent(module, client):
+    """True once the network agent runs, False if it did not within network_timeout, None if unknown.
+
+    The clock starts once the swarm answers: right after an unlock the managers may still be
+    electing a leader (minutes on slow machines), and the agent only starts after that.
+    """
+    timeout = module.params["network_timeout"]
+    if timeout <= 0:
+        return None
+    give_up = time.time() + module.params["wait_timeout"]
+    deadline = None
+    while True:
+        try:
+            running = network_agent_running(client)
+        except (APIError, DockerException, OSError):
+            running = "unknown"  # no leader yet, or dockerd busy
+        now = time.time()
+        if running is True or running is None:
+            return running
+        if running is False and deadline is None:
+            deadline = now + timeout
+        if deadline is not None and now > deadline:
+            return False
+        if deadline is None and now > give_up:
+            return None
+        time.sleep(2)
+
+
+def restart_dockerd(module, client, result):
+    """Restart dockerd and wait until it answers again (locked: autolock)."""
+    rc, out, err = module.run_command(["systemctl", "restart", "docker"])
+    if rc != 0:
+        module.fail_json(msg="Restarting dockerd for its network agent failed: %s" % (err or out).strip(),
+                         **result)
+    deadline = time.time() + module.params["wait_timeout"]
+    while True:
+        try:
+            state = local_node_state(client.info())
+            if state == "locked":
+                return
+        except (APIError, DockerException, OSError):
+            state = "not answering"
+        if time.time() > deadline:
+            module.fail_json(msg="dockerd is %s %d s after its restart"
+                             % (state, module.params["wait_timeout"]), **result)
+        time.sleep(2)
 
 
 if __name__ == "__main__":
