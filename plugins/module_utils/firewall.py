@@ -157,7 +157,7 @@ def firewall_plan(host, nodes, backend="auto", extra_sources=None, data_path_por
         planned.append({"proto": proto, "port": number_port, "sources": _sorted_addresses(sources)})
 
     for rule in rules:
-        if (rule["proto"], rule["port"]) in taken and taken[(rule["proto"], rule["port"])] != rule["name"]:
-            problems.append("%s/%s is used by both %s and %s" % (rule["port"], rule["proto"],
-                                                                  taken[(rule["proto"], rule["port"])], rule["name"]))
+        owner = taken[(rule["proto"], rule["port"])]
+        if owner != rule["name"]:
+            problems.append("%s/%s is used by both %s and %s" % (rule["port"], rule["proto"], owner, rule["name"]))
     return {"problems": problems, "nodes": swarm_sources, "rules": rules, "published": planned}
