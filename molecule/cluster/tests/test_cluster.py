@@ -100,10 +100,15 @@ def test_ingress_subnet_comes_from_the_swarm_pool():
     assert subnet.startswith("10.210.")
 
 
+# The side effect's AWX job gave w1 its own docker_gwbridge (it left and rejoined the swarm for it).
+GWBRIDGES = {"m1": "10.212.0.0/24", "m2": "10.212.0.0/24", "m3": "10.212.0.0/24", "w1": "10.212.1.0/24"}
+
+
 def test_docker_gwbridge_is_the_configured_one_everywhere():
     for name in MANAGERS + WORKERS:
-        subnet = docker(node(name), "network inspect docker_gwbridge --format '{{(index .IPAM.Config 0).Subnet}}'")
-        assert subnet == "10.212.0.0/24", name
+        subnet, mtu = docker(node(name), "network inspect docker_gwbridge --format "
+                             "'{{(index .IPAM.Config 0).Subnet}} {{index .Options \"com.docker.network.driver.mtu\"}}'").split()
+        assert (subnet, mtu) == (GWBRIDGES[name], "1450"), name
 
 
 LABELS = {"m1": {"zone": "intra"}, "m2": {"zone": "intra"}, "m3": {"zone": "dmz"},
