@@ -11,9 +11,11 @@ from __future__ import annotations
 import ipaddress
 
 __all__ = ["MTU_OPTION", "ingress_settings", "ingress_differences", "ingress_publishers",
-           "without_ingress_ports"]
+           "missing_ingress_peers", "redeploy_done", "without_ingress_ports"]
 
 MTU_OPTION = "com.docker.network.driver.mtu"
+# Task states after which a task's container holds no network endpoint any more.
+TERMINAL_TASK_STATES = frozenset(("complete", "shutdown", "failed", "rejected", "remove", "orphaned"))
 
 
 def ingress_settings(network):
@@ -74,3 +76,42 @@ def without_ingress_ports(endpoint_spec):
     spec = dict(endpoint_spec or {})
     spec["Ports"] = [p for p in spec.get("Ports") or [] if (p.get("PublishMode") or "ingress") != "ingress"]
     return spec
+
+
+def redeploy_done(tasks, force_update, expected=0):
+    """Whether a forced redeployment (TaskTemplate.ForceUpdate = FORCE_UPDATE) is finished.
+
+    TASKS: the service's tasks as GET /tasks returns them. Finished means no task of an earlier
+    generation still runs (its container would keep an endpoint on the network it started on,
+    which is what keeps a removed ingress alive on that node), every task of the new generation
+    that should run does run, and there are at least EXPECTED of them (the replica count; 0 for
+    global services).
+    """
+    old_live = [t for t in tasks if (t.get("Spec") or {}).get("ForceUpdate", 0) != force_update
+                and (t.get("Status") or {}).get("State") not in TERMINAL_TASK_STATES]
+    new = [t for t in tasks if (t.get("Spec") or {}).get("ForceUpdate", 0) == force_update
+           and t.get("DesiredState") == "running"]
+    return (not old_live and len(new) >= expected
+            and all((t.get("Status") or {}).get("State") == "running" for t in new))
+
+
+def node_address(node):
+    """The address a node takes part in the swarm from (GET /nodes shape)."""
+    addr = (node.get("Status") or {}).get("Addr") or ""
+    if addr in ("", "0.0.0.0"):  # some engines report the leader's as 0.0.0.0
+        addr = ((node.get("ManagerStatus") or {}).get("Addr") or "").rsplit(":", 1)[0]
+    return addr
+
+
+def missing_ingress_peers(nodes, peers):
+    """The ready nodes that are not among the ingress network's peers (GET /networks?verbose).
+
+    A node is a peer once it has set up its side of the routing mesh on that network. Peers are
+    named HOSTNAME-RANDOMID and listed with their data path address, which may differ from the
+    node's swarm address: either one identifies the node.
+    """
+    peer_ips = set(p.get("IP") for p in peers or [])
+    peer_hosts = set((p.get("Name") or "").rsplit("-", 1)[0] for p in peers or [])
+    return [n for n in nodes if (n.get("Status") or {}).get("State") == "ready"
+            and node_address(n) not in peer_ips
+            and (n.get("Description") or {}).get("Hostname") not in peer_hosts]

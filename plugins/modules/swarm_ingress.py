@@ -18,7 +18,9 @@ description:
     O(recreate_with_services=true), with which it records their published ports, removes the
     ingress ports from them, recreates the ingress network, restores exactly the same ports,
     redeploys their tasks (rolling, by each service's update config, like
-    C(docker service update --force)) so they attach to the new ingress, and waits until each TCP
+    C(docker service update --force)) so they attach to the new ingress, waits until every ready
+    node takes part in the new ingress (a node that does not is nudged by re-submitting its
+    unchanged node spec, which makes its agent set up the new network), and waits until each TCP
     port answers again on this node.
   - Without O(subnet), an ingress whose subnet lies outside the swarm's default address pools
     (created before the pools were set) is recreated and gets its subnet from the pools.
@@ -115,6 +117,8 @@ from ansible_collections.dockyard.swarm.plugins.module_utils.swarm_ingress impor
     ingress_differences,
     ingress_publishers,
     ingress_settings,
+    missing_ingress_peers,
+    redeploy_done,
     without_ingress_ports,
 )
 
@@ -124,34 +128,59 @@ except ImportError:
     pass  # api_client() fails the module with a clear message first
 
 
-def set_endpoint(module, client, name, endpoint_spec, redeploy=False):
-    """Replace a service's EndpointSpec and wait for the update to complete.
+def set_endpoint(module, client, name, endpoint_spec):
+    """Replace a service's EndpointSpec, redeploy its tasks, wait until the new ones run.
 
-    With REDEPLOY the tasks are replaced too (as `docker service update --force` does, rolling
-    by the service's update config): running tasks stay attached to the ingress network they
-    started on, so after ingress was recreated they must be redeployed to publish again.
+    The tasks are replaced (as `docker service update --force` does, rolling by the service's
+    update config) in both directions: a running task keeps its endpoint on the ingress network
+    it started on, so while the old ingress is removed no task may still hold one (seen on VMs:
+    the nodes that ran such tasks kept the old ingress and never joined the new one), and after
+    the new ingress exists the tasks must be started again to publish through it.
     """
     deadline = time.time() + module.params["wait_timeout"]
     while True:
         svc = client.inspect_service(name)
-        extra = {}
-        if redeploy:
-            force = (svc["Spec"].get("TaskTemplate") or {}).get("ForceUpdate") or 0
-            extra["task_template"] = {"ForceUpdate": force + 1}
+        force = ((svc["Spec"].get("TaskTemplate") or {}).get("ForceUpdate") or 0) + 1
         try:
             client.update_service(svc["ID"], svc["Version"]["Index"], endpoint_spec=endpoint_spec,
-                                  fetch_current_spec=True, **extra)
+                                  task_template={"ForceUpdate": force}, fetch_current_spec=True)
             break
         except APIError as exc:
             if "out of sequence" not in str(exc) or time.time() > deadline:
                 raise
+    replicated = svc["Spec"].get("Mode", {}).get("Replicated")
+    expected = (replicated or {}).get("Replicas", 0) if replicated is not None else 0
     while time.time() < deadline:
-        state = (client.inspect_service(name).get("UpdateStatus") or {}).get("State", "completed")
-        if state in ("completed", "rollback_completed"):
+        if redeploy_done(client.tasks(filters={"service": svc["ID"]}), force, expected):
             return
         time.sleep(2)
-    module.fail_json(msg="The update of the ports of %s did not complete in %d s"
+    module.fail_json(msg="The tasks of %s were not redeployed with the new ports within %d s"
                      % (name, module.params["wait_timeout"]))
+
+
+def wait_for_every_node(module, client, deadline):
+    """Wait until every ready node takes part in the new ingress network; nudge those that don't.
+
+    Seen on VMs (Docker 20.10): a node whose side of the old ingress was released did not set up
+    the new one until its node object changed. Re-submitting the node's unchanged spec is such
+    a change (a new version, the same settings): its agent then sets up the new ingress.
+    Returns the hostnames still missing at the deadline.
+    """
+    nudged_at = time.time()
+    while True:
+        ingress = find_ingress(client)
+        peers = client.inspect_network(ingress["Id"], verbose=True).get("Peers") if ingress else []
+        missing = missing_ingress_peers(client.nodes(), peers)
+        if not missing or time.time() > deadline:
+            return sorted(n["Description"]["Hostname"] for n in missing)
+        if time.time() - nudged_at > 20:
+            for node in missing:
+                try:
+                    client.update_node(node["ID"], node["Version"]["Index"], node["Spec"])
+                except APIError:
+                    pass  # out of sequence: the node changed anyway; looked at again below
+            nudged_at = time.time()
+        time.sleep(3)
 
 
 def tcp_answers(port, deadline):
@@ -241,11 +270,12 @@ def main():
         client.create_network(params["name"], driver="overlay", options=options or None, ipam=ipam,
                               ingress=True)
         for name, spec in sorted(publishers.items()):
-            set_endpoint(module, client, name, spec, redeploy=True)
+            set_endpoint(module, client, name, spec)
     except APIError as exc:
         module.fail_json(msg="Recreating the ingress network failed: %s" % exc, **result)
 
     deadline = time.time() + params["wait_timeout"]
+    absent = wait_for_every_node(module, client, deadline)
     silent = []
     for name, spec in sorted(publishers.items()):
         for port in spec.get("Ports") or []:
@@ -254,6 +284,10 @@ def main():
                     silent.append("%s:%s" % (name, port["PublishedPort"]))
     result["ingress"] = ingress_settings(find_ingress(client) or {})
     result["diff"]["after"] = result["ingress"]
+    if absent:
+        module.fail_json(msg="Ingress was recreated and the ports restored, but the nodes %s did not join the new "
+                             "ingress network within %d s (restarting dockerd there makes them join)"
+                         % (", ".join(absent), params["wait_timeout"]), **result)
     if silent:
         module.fail_json(msg="Ingress was recreated and the ports restored, but %s do not answer"
                          % ", ".join(silent), **result)
