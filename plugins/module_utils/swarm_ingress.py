@@ -107,8 +107,8 @@ def missing_ingress_peers(nodes, peers):
     """The ready nodes that are not among the ingress network's peers (GET /networks?verbose).
 
     A node is a peer once it has set up its side of the routing mesh on that network. Peers are
-    named HOSTNAME-RANDOMID and listed with their data path address, which may differ from the
-    node's swarm address: either one identifies the node.
+    listed with their data path address, which may differ from the node's swarm address, and
+    a name (a random ID on Docker 20.10, HOSTNAME-ID on some engines): any match counts.
     """
     peer_ips = set(p.get("IP") for p in peers or [])
     peer_hosts = set((p.get("Name") or "").rsplit("-", 1)[0] for p in peers or [])
