@@ -164,13 +164,19 @@ def wait_for_every_node(module, client, deadline):
     Seen on VMs (Docker 20.10): a node whose side of the old ingress was released did not set up
     the new one until its node object changed. Re-submitting the node's unchanged spec is such
     a change (a new version, the same settings): its agent then sets up the new ingress.
-    Returns the hostnames still missing at the deadline.
+    The peers are read on this node, which sees them only once it is on the network itself;
+    until then only this node counts as missing. Returns the hostnames still missing at the
+    deadline.
     """
     nudged_at = time.time()
     while True:
         ingress = find_ingress(client)
         peers = client.inspect_network(ingress["Id"], verbose=True).get("Peers") if ingress else []
-        missing = missing_ingress_peers(client.nodes(), peers)
+        nodes = client.nodes()
+        if not peers:  # this node is not on the new ingress itself: it cannot see the others
+            local_id = (client.info().get("Swarm") or {}).get("NodeID")
+            nodes = [n for n in nodes if n["ID"] == local_id]
+        missing = missing_ingress_peers(nodes, peers)
         if not missing or time.time() > deadline:
             return sorted(n["Description"]["Hostname"] for n in missing)
         if time.time() - nudged_at > 20:
