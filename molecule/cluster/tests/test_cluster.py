@@ -100,8 +100,7 @@ def test_ingress_subnet_comes_from_the_swarm_pool():
     assert subnet.startswith("10.210.")
 
 
-# The side effect's AWX job gave w1 its own docker_gwbridge (it left and rejoined the swarm for it).
-GWBRIDGES = {"m1": "10.212.0.0/24", "m2": "10.212.0.0/24", "m3": "10.212.0.0/24", "w1": "10.212.1.0/24"}
+GWBRIDGES = {"m1": "10.212.0.0/24", "m2": "10.212.0.0/24", "m3": "10.212.0.0/24", "w1": "10.212.0.0/24"}
 
 
 def test_docker_gwbridge_is_the_configured_one_everywhere():
