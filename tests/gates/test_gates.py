@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -114,8 +115,24 @@ MOLECULE_DEADLINE = int(os.environ.get("DOCKYARD_MOLECULE_DEADLINE", 83 * 60))
 _started: list[float] = []
 
 
-def run_scenario(scenario: str) -> int | None:
-    """`molecule test -s SCENARIO`, output streamed; its exit status, None past the deadline."""
+def failed_tasks(lines: list[str], limit: int = 3000) -> str:
+    """The play, task and result lines of the tasks that failed, for the assertion message.
+
+    CI keeps only part of the output; the failed task must be in the summary to be found.
+    """
+    picked, play, task = [], "", ""
+    for line in (re.sub(r"\x1b\[[0-9;]*m", "", raw) for raw in lines):
+        if line.startswith("PLAY ["):
+            play = line.strip()
+        elif line.startswith("TASK ["):
+            task = line.strip()
+        elif re.match(r"^(fatal|failed): \[", line):
+            picked += [play, task, line.strip()[:800]]
+    return "\n".join(picked)[-limit:]
+
+
+def run_scenario(scenario: str) -> tuple[int | None, list[str]]:
+    """`molecule test -s SCENARIO`, output streamed; (exit status or None past the deadline, lines)."""
     _started[:] = _started or [time.monotonic()]
     remaining = MOLECULE_DEADLINE - (time.monotonic() - _started[0])
     cmd = ["molecule", "test", "-s", scenario]
@@ -125,14 +142,16 @@ def run_scenario(scenario: str) -> int | None:
                             text=True, bufsize=1, start_new_session=True)
     timer = threading.Timer(max(remaining, 1), os.killpg, (proc.pid, signal.SIGTERM))
     timer.start()
+    lines = []
     for line in proc.stdout:
         print(line, end="", flush=True)
+        lines.append(line)
     proc.wait()
     timer.cancel()
     if time.monotonic() - _started[0] >= MOLECULE_DEADLINE:
         subprocess.run(["molecule", "destroy", "-s", scenario], cwd=ROOT, env=env, check=False)
-        return None
-    return proc.returncode
+        return None, lines
+    return proc.returncode, lines
 
 
 def live_qemu(scenario: str) -> list[str]:
@@ -145,12 +164,12 @@ def live_qemu(scenario: str) -> list[str]:
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_molecule(scenario):
     assert (ROOT / "molecule" / scenario / "molecule.yml").is_file(), f"no scenario {scenario}"
-    status = run_scenario(scenario)
+    status, lines = run_scenario(scenario)
     leftovers = live_qemu(scenario)
     # Molecule keeps a scenario's ephemeral files under $ANSIBLE_HOME/tmp (set by the
     # Makefile to .cache/ansible-home); the VM harness puts its disks in vms/ there.
     disks = list((CACHE / "ansible-home" / "tmp").glob(f"molecule.*.{scenario}/vms/*/*.qcow2"))
     assert status is not None, f"molecule test -s {scenario} passed the {MOLECULE_DEADLINE} s deadline"
-    assert status == 0, f"molecule exited with {status}"
+    assert status == 0, f"molecule exited with {status}; failed tasks:\n{failed_tasks(lines)}"
     assert not leftovers, f"qemu processes left behind: {leftovers}"
     assert not disks, f"VM disks left behind: {disks}"
