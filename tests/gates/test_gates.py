@@ -121,7 +121,8 @@ def failed_tasks(lines: list[str], limit: int = 3000) -> str:
     CI keeps only part of the output; the failed task must be in the summary to be found.
     """
     picked, play, task = [], "", ""
-    for line in (re.sub(r"\x1b\[[0-9;]*m", "", raw) for raw in lines):
+    # Molecule prefixes Ansible's lines with "  │ " and colours them.
+    for line in (re.sub(r"\x1b\[[0-9;]*m", "", raw).lstrip(" \u2502") for raw in lines):
         if line.startswith("PLAY ["):
             play = line.strip()
         elif line.startswith("TASK ["):

@@ -1,5 +1,6 @@
 """Pure logic of the VM harness: spec validation, addressing, seeds, qemu command line."""
 
+import base64
 import pathlib
 
 import pytest
@@ -104,3 +105,12 @@ def test_every_scenario_and_the_lab_have_their_own_cluster_segment():
     lab = yaml.safe_load((ROOT / "inventories" / "lab" / "group_vars" / "all.yml").read_text())
     assert lab["lab_segment"] not in segments, f"the lab shares {lab['lab_segment']} with a scenario"
     assert len(segments) >= 2
+
+
+def test_user_data_installs_the_zip_import_cache_unless_told_not_to():
+    parsed = yaml.safe_load(vmctl.user_data("n1", "ssh-ed25519 AAAA test\n", zipcache=True))
+    files = {f["path"]: base64.b64decode(f["content"]) for f in parsed["write_files"]}
+    assert files[f"{vmctl.ZIPCACHE_DIR}/dockyard-lab-zipcache.pth"] == b"import dockyard_lab_zipcache\n"
+    assert files[f"{vmctl.ZIPCACHE_DIR}/dockyard_lab_zipcache.py"] == vmctl.ZIPCACHE_SOURCE.read_bytes()
+    plain = yaml.safe_load(vmctl.user_data("n1", "ssh-ed25519 AAAA test\n", zipcache=False))
+    assert "write_files" not in plain

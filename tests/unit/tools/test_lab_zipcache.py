@@ -1,0 +1,73 @@
+"""The VM lab's bytecode cache for zip imports (tools/vm/lab_zipcache.py), in a fresh Python.
+
+Each case runs in a subprocess: the hook patches zipimport for the whole interpreter.
+"""
+
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import pytest
+
+TOOLS = pathlib.Path(__file__).resolve().parents[3] / "tools" / "vm"
+
+
+def import_from_zip(tmp_path, zip_name, source, cache_dir):
+    """Import module `mod` (SOURCE) from a new zip file with the hook on; its VALUE."""
+    archive = tmp_path / zip_name
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("pkg/__init__.py", "")
+        out.writestr("pkg/mod.py", source)
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(TOOLS)!r})
+        import lab_zipcache
+        lab_zipcache.CACHE_DIR = {str(cache_dir)!r}
+        sys.path.insert(0, {str(archive)!r})
+        from pkg import mod
+        print(mod.VALUE)
+    """)
+    out = subprocess.run([sys.executable, "-S", "-c", script], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    return int(out)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the cache is written by root only")
+def test_the_second_import_of_the_same_source_reads_the_cache(tmp_path):
+    cache = tmp_path / "cache"
+    assert import_from_zip(tmp_path, "a.zip", "VALUE = 42\n", cache) == 42
+    entries = sorted(cache.iterdir())
+    assert len(entries) == 2  # pkg/__init__.py and pkg/mod.py
+    # Put another code object under mod.py's key: a second import from another zip (another
+    # temporary path, as every Ansible task has) must take it from the cache.
+    sys.path.insert(0, str(TOOLS))
+    import lab_zipcache  # pylint: disable=import-outside-toplevel
+    key = lab_zipcache.cache_key(str(tmp_path / "b.zip" / "pkg" / "mod.py"), b"VALUE = 42\n")
+    assert (cache / key).is_file()
+    import marshal  # pylint: disable=import-outside-toplevel
+    (cache / key).write_bytes(marshal.dumps(compile("VALUE = 7\n", "x", "exec")))
+    assert import_from_zip(tmp_path, "b.zip", "VALUE = 42\n", cache) == 7
+    # Other source, other key: compiled, not taken from the cache.
+    assert import_from_zip(tmp_path, "c.zip", "VALUE = 43\n", cache) == 43
+
+
+def test_a_broken_cache_entry_falls_back_to_compiling(tmp_path):
+    cache = tmp_path / "cache"
+    sys.path.insert(0, str(TOOLS))
+    import lab_zipcache  # pylint: disable=import-outside-toplevel
+    cache.mkdir()
+    key = lab_zipcache.cache_key(str(tmp_path / "d.zip" / "pkg" / "mod.py"), b"VALUE = 5\n")
+    (cache / key).write_bytes(b"not marshal data")
+    assert import_from_zip(tmp_path, "d.zip", "VALUE = 5\n", cache) == 5
+
+
+def test_the_key_ignores_the_zip_path_but_not_the_path_inside_it():
+    sys.path.insert(0, str(TOOLS))
+    import lab_zipcache  # pylint: disable=import-outside-toplevel
+    key = lab_zipcache.cache_key
+    assert key("/tmp/a1/payload.zip/x/y.py", b"s") == key("/tmp/b2/payload.zip/x/y.py", b"s")
+    assert key("/tmp/a1/payload.zip/x/y.py", b"s") != key("/tmp/a1/payload.zip/x/z.py", b"s")
+    assert key("/tmp/a1/payload.zip/x/y.py", b"s") != key("/tmp/a1/payload.zip/x/y.py", b"t")
