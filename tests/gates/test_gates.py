@@ -118,22 +118,46 @@ _started: list[float] = []
 def failed_tasks(lines: list[str], limit: int = 3000) -> str:
     """The play, task and result lines of the tasks that failed, for the assertion message.
 
-    CI keeps only part of the output; the failed task must be in the summary to be found.
+    CI keeps only part of the output; the failed task and why it failed (the result's "msg",
+    which Ansible prints on the lines after "fatal: [HOST]: FAILED! => {") must be in the
+    summary to be found.
     """
-    picked, play, task = [], "", ""
+    picked, play, task, in_result = [], "", "", False
     # Molecule prefixes Ansible's lines with "  │ " and colours them.
-    for line in (re.sub(r"\x1b\[[0-9;]*m", "", raw).lstrip(" \u2502") for raw in lines):
+    for line in (re.sub(r"\x1b\[[0-9;]*m", "", raw).lstrip(" \u2502").rstrip() for raw in lines):
         if line.startswith("PLAY ["):
-            play = line.strip()
+            play, in_result = line, False
         elif line.startswith("TASK ["):
-            task = line.strip()
+            task, in_result = line, False
         elif re.match(r"^(fatal|failed): \[", line):
-            picked += [play, task, line.strip()[:800]]
+            picked += [play, task, line[:800]]
+            in_result = line.endswith("{")
+        elif in_result:
+            if line in ("}", "") or line.startswith("..."):
+                in_result = False
+            elif re.match(r'^"(msg|assertion|stderr|stdout)": ', line.strip()):
+                picked.append("    " + line.strip()[:1500])
     return "\n".join(picked)[-limit:]
 
 
-def run_scenario(scenario: str) -> tuple[int | None, list[str]]:
-    """`molecule test -s SCENARIO`, output streamed; (exit status or None past the deadline, lines)."""
+def action_times(lines: list[str], stamps: list[float]) -> str:
+    """Seconds each Molecule action took: from the end of the one before (or the first line)
+    to the time its "SCENARIO ➜ ACTION: Executed: ..." line came."""
+    parts, previous = [], stamps[0] if stamps else 0.0
+    for raw, stamp in zip(lines, stamps):
+        match = re.match(r"^\S+ \u279c (\w+): Executed: (\w+)", re.sub(r"\x1b\[[0-9;]*m", "", raw).strip())
+        if match:
+            state = "" if match.group(2) == "Successful" else f" ({match.group(2).lower()})"
+            parts.append(f"{match.group(1)} {stamp - previous:.0f} s{state}")
+            previous = stamp
+    return ", ".join(parts)
+
+
+def run_scenario(scenario: str) -> tuple[int | None, list[str], list[float]]:
+    """`molecule test -s SCENARIO`, output streamed.
+
+    Returns (exit status or None past the deadline, output lines, the time each line came).
+    """
     _started[:] = _started or [time.monotonic()]
     remaining = MOLECULE_DEADLINE - (time.monotonic() - _started[0])
     cmd = ["molecule", "test", "-s", scenario]
@@ -143,16 +167,17 @@ def run_scenario(scenario: str) -> tuple[int | None, list[str]]:
                             text=True, bufsize=1, start_new_session=True)
     timer = threading.Timer(max(remaining, 1), os.killpg, (proc.pid, signal.SIGTERM))
     timer.start()
-    lines = []
+    lines, stamps = [], []
     for line in proc.stdout:
         print(line, end="", flush=True)
         lines.append(line)
+        stamps.append(time.monotonic())
     proc.wait()
     timer.cancel()
     if time.monotonic() - _started[0] >= MOLECULE_DEADLINE:
         subprocess.run(["molecule", "destroy", "-s", scenario], cwd=ROOT, env=env, check=False)
-        return None, lines
-    return proc.returncode, lines
+        return None, lines, stamps
+    return proc.returncode, lines, stamps
 
 
 def live_qemu(scenario: str) -> list[str]:
@@ -165,12 +190,14 @@ def live_qemu(scenario: str) -> list[str]:
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_molecule(scenario):
     assert (ROOT / "molecule" / scenario / "molecule.yml").is_file(), f"no scenario {scenario}"
-    status, lines = run_scenario(scenario)
+    status, lines, stamps = run_scenario(scenario)
+    times = action_times(lines, stamps)
+    print(f"\nmolecule test -s {scenario}: {times}")
     leftovers = live_qemu(scenario)
     # Molecule keeps a scenario's ephemeral files under $ANSIBLE_HOME/tmp (set by the
     # Makefile to .cache/ansible-home); the VM harness puts its disks in vms/ there.
     disks = list((CACHE / "ansible-home" / "tmp").glob(f"molecule.*.{scenario}/vms/*/*.qcow2"))
-    assert status is not None, f"molecule test -s {scenario} passed the {MOLECULE_DEADLINE} s deadline"
-    assert status == 0, f"molecule exited with {status}; failed tasks:\n{failed_tasks(lines)}"
+    assert status is not None, f"molecule test -s {scenario} passed the {MOLECULE_DEADLINE} s deadline ({times})"
+    assert status == 0, f"molecule exited with {status} ({times}); failed tasks:\n{failed_tasks(lines)}"
     assert not leftovers, f"qemu processes left behind: {leftovers}"
     assert not disks, f"VM disks left behind: {disks}"
