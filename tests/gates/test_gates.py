@@ -116,13 +116,13 @@ _started: list[float] = []
 
 
 def failed_tasks(lines: list[str], limit: int = 3000) -> str:
-    """The play, task and result lines of the tasks that failed, for the assertion message.
+    """The play, task and result lines of the tasks that failed, and the failed verifier tests.
 
     CI keeps only part of the output; the failed task and why it failed (the result's "msg",
     which Ansible prints on the lines after "fatal: [HOST]: FAILED! => {") must be in the
-    summary to be found.
+    summary to be found. Failures Ansible ignored ("...ignoring") are left out.
     """
-    picked, play, task, in_result = [], "", "", False
+    groups, play, task, in_result = [], "", "", False
     # Molecule prefixes Ansible's lines with "  │ " and colours them.
     for line in (re.sub(r"\x1b\[[0-9;]*m", "", raw).lstrip(" \u2502").rstrip() for raw in lines):
         if line.startswith("PLAY ["):
@@ -130,22 +130,30 @@ def failed_tasks(lines: list[str], limit: int = 3000) -> str:
         elif line.startswith("TASK ["):
             task, in_result = line, False
         elif re.match(r"^(fatal|failed): \[", line):
-            picked += [play, task, line[:800]]
+            groups.append([play, task, line[:800]])
             in_result = line.endswith("{")
+        elif line == "...ignoring" and groups and groups[-1][1] == task:
+            groups.pop()
+            in_result = False
         elif in_result:
-            if line in ("}", "") or line.startswith("..."):
+            if line in ("}", ""):
                 in_result = False
             elif re.match(r'^"(msg|assertion|stderr|stdout)": ', line.strip()):
-                picked.append("    " + line.strip()[:1500])
-    return "\n".join(picked)[-limit:]
+                groups[-1].append("    " + line.strip()[:1500])
+        elif re.match(r"^_{3,} test\S* ?_*$", line):  # a failed testinfra test (verify)
+            groups.append([line.strip("_ ")])
+        elif re.match(r"^E {3,}\S", line) and groups:
+            groups[-1].append(line[:800])
+    return "\n".join(entry for group in groups for entry in group)[-limit:]
 
 
 def action_times(lines: list[str], stamps: list[float]) -> str:
     """Seconds each Molecule action took: from the end of the one before (or the first line)
-    to the time its "SCENARIO ➜ ACTION: Executed: ..." line came."""
+    to the time its "INFO SCENARIO ➜ ACTION: Executed: ..." line came (not the recap's)."""
     parts, previous = [], stamps[0] if stamps else 0.0
     for raw, stamp in zip(lines, stamps):
-        match = re.match(r"^\S+ \u279c (\w+): Executed: (\w+)", re.sub(r"\x1b\[[0-9;]*m", "", raw).strip())
+        line = re.sub(r"\x1b\[[0-9;]*m", "", raw).strip()
+        match = re.match(r"^(?:INFO|ERROR|WARNING)\s+\S+ \u279c (\w+): Executed: (\w+)", line)
         if match:
             state = "" if match.group(2) == "Successful" else f" ({match.group(2).lower()})"
             parts.append(f"{match.group(1)} {stamp - previous:.0f} s{state}")

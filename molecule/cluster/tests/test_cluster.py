@@ -339,9 +339,18 @@ def test_tcp_swarm_ports_answer_members_and_drop_the_stranger(strangers, target,
 def test_udp_swarm_ports_take_members_and_drop_the_stranger(strangers, target, port):
     client = node(strangers[target])
     member = ADDRESSES[strangers[target]]
-    sent = {src: probe(client, "udp", src, ADDRESSES[target], port) for src in (member, STRANGER)}
-    assert tracked(target, member, sent[member], port), "the member's datagram did not arrive"
-    assert not tracked(target, STRANGER, sent[STRANGER], port), "the stranger's datagram was let in"
+    # UDP may lose a datagram on the emulated segment under load (seen once in CI, 7946 to m1):
+    # the member gets three tries, each a new datagram from a new port; a rule that drops it
+    # fails all three. The stranger's datagram is sent beside the member's first one.
+    stranger_port = probe(client, "udp", STRANGER, ADDRESSES[target], port)
+    member_ports = []
+    for _ in range(3):
+        member_ports.append(probe(client, "udp", member, ADDRESSES[target], port))
+        if tracked(target, member, member_ports[-1], port):
+            break
+    else:
+        pytest.fail(f"none of the member's datagrams (from ports {member_ports}) arrived")
+    assert not tracked(target, STRANGER, stranger_port, port), "the stranger's datagram was let in"
 
 
 @pytest.mark.parametrize("target", sorted(ADDRESSES))

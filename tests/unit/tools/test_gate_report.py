@@ -10,7 +10,7 @@ _SPEC.loader.exec_module(gates)
 
 # As molecule 25 prints a failed assertion: colours, its "  │ " prefix, Ansible's result JSON.
 FAILED_RUN = [
-    "\x1b[32mcluster\x1b[0m \u279c \x1b[33mconverge\x1b[0m: \x1b[32mExecuted: Successful\x1b[0m\n",
+    "\x1b[36mINFO    \x1b[0m \x1b[32mcluster\x1b[0m \u279c \x1b[33mconverge\x1b[0m: \x1b[32mExecuted: Successful\x1b[0m\n",
     "  \u2502 PLAY [VIP client figures] ******\n",
     "  \u2502 TASK [Read which node holds each VIP] ******\n",
     "  \u2502 ok: [m1]\n",
@@ -20,9 +20,12 @@ FAILED_RUN = [
     '  \u2502 \x1b[0;31m    "changed": false,\x1b[0m\n',
     '  \u2502 \x1b[0;31m    "msg": "holders {\'10.77.4.100\': [\'m3\']}"\x1b[0m\n',
     "  \u2502 \x1b[0;31m}\x1b[0m\n",
+    "  \u2502 TASK [Label an unknown node] ******\n",
+    '  \u2502 fatal: [m1]: FAILED! => {"changed": false, "msg": "Nothing was changed. unknown"}\n',
+    "  \u2502 ...ignoring\n",
     "  \u2502 PLAY RECAP ******\n",
     '  \u2502 m1 : ok=3 changed=0 unreachable=0 failed=1 "msg": not a result\n',
-    "\x1b[32mcluster\x1b[0m \u279c \x1b[33mside_effect\x1b[0m: \x1b[31mExecuted: Failed\x1b[0m (rc 2)\n",
+    "\x1b[31mERROR   \x1b[0m \x1b[32mcluster\x1b[0m \u279c \x1b[33mside_effect\x1b[0m: \x1b[31mExecuted: Failed\x1b[0m (rc 2)\n",
 ]
 
 
@@ -37,12 +40,28 @@ def test_failed_tasks_names_play_task_and_the_message():
     ]
 
 
+def test_failed_tasks_names_the_failed_verifier_tests():
+    verify = [
+        "  \u2502 _______ test_udp_swarm_ports[7946-m1]\n",
+        "  \u2502   _______\n",
+        "  \u2502 >       assert tracked(target)\n",
+        "  \u2502 E       AssertionError: the member's datagram did not arrive\n",
+        "  \u2502 E       assert False\n",
+    ]
+    assert gates.failed_tasks(verify).splitlines() == [
+        "test_udp_swarm_ports[7946-m1]",
+        "E       AssertionError: the member's datagram did not arrive",
+        "E       assert False",
+    ]
+
+
 def test_failed_tasks_empty_when_nothing_failed():
     assert gates.failed_tasks(FAILED_RUN[:5]) == ""
 
 
 def test_action_times_from_the_completion_lines():
-    lines = ["INFO  cluster \u279c create: Starting\n"] + FAILED_RUN
-    stamps = [1000.0] + [1600.0] + [1601.0 + index for index in range(len(FAILED_RUN) - 2)] + [1900.0]
+    recap = ["\x1b[32mcluster\x1b[0m \u279c \x1b[33mconverge\x1b[0m: \x1b[32mExecuted: Successful\x1b[0m\n"]
+    lines = ["INFO  cluster \u279c create: Starting\n"] + FAILED_RUN + recap
+    stamps = [1000.0] + [1600.0] + [1601.0 + index for index in range(len(FAILED_RUN) - 2)] + [1900.0, 1950.0]
     assert gates.action_times(lines, stamps) == "converge 600 s, side_effect 300 s (failed)"
     assert gates.action_times([], []) == ""
