@@ -1,0 +1,70 @@
+"""The keepalived health check script (roles/keepalived/templates/vrrp-check.sh.j2).
+
+The rendered script runs under bash with stand-ins for systemctl and curl on PATH, which answer
+as dockerd would: the exit status is keepalived's verdict (0 = healthy).
+"""
+
+import os
+import pathlib
+import stat
+import subprocess
+
+import jinja2
+import pytest
+
+TEMPLATE = pathlib.Path(__file__).resolve().parents[3] / "roles" / "keepalived" / "templates" / "vrrp-check.sh.j2"
+
+INFO_MANAGER = '{"Swarm":{"NodeID":"abc123","LocalNodeState":"active","ControlAvailable":true}}'
+INFO_WORKER = '{"Swarm":{"NodeID":"def456","LocalNodeState":"active","ControlAvailable":false}}'
+INFO_LOCKED = '{"Swarm":{"NodeID":"","LocalNodeState":"locked","ControlAvailable":false}}'
+NODE_ACTIVE = '{"ID":"abc123","Spec":{"Role":"manager","Availability":"active"}}'
+NODE_DRAINED = '{"ID":"abc123","Spec":{"Role":"manager","Availability":"drain"}}'
+NO_LEADER = ('{"message":"rpc error: code = Unknown desc = The swarm does not have a leader. '
+             "It's possible that too few managers are online.\"}")
+
+
+def script(tmp_path, port=0):
+    env = jinja2.Environment(keep_trailing_newline=True)
+    env.filters["bool"] = bool  # Ansible's filter, for the True/False given here
+    text = env.from_string(TEMPLATE.read_text()).render(
+        ansible_managed="test", keepalived_check_timeout=5, keepalived_check_drained=True,
+        keepalived_check_port=port)
+    path = tmp_path / "check.sh"
+    path.write_text(text)
+    return path
+
+
+def stub(directory, name, body):
+    path = directory / name
+    path.write_text("#!/bin/bash\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+
+
+def run_check(tmp_path, docker_active=True, info=None, node=None, node_status=22):
+    """Exit status of the check; info/node None = that API call fails without a body (timeout)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stub(bin_dir, "systemctl", f"exit {0 if docker_active else 3}\n")
+    answers = {"/info": (info, 0 if info is not None else 28),
+               "/nodes/abc123": (node, 0 if node in (NODE_ACTIVE, NODE_DRAINED) else
+                                 (node_status if node is not None else 28))}
+    cases = "".join(f"  *{url}) printf '%s' '{(body or '').replace(chr(39), chr(39) + chr(92) + chr(39) + chr(39))}'; exit {code} ;;\n"
+                    for url, (body, code) in answers.items())
+    stub(bin_dir, "curl", f'url="${{@: -1}}"\ncase "$url" in\n{cases}esac\nexit 7\n')
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    return subprocess.run(["bash", str(script(tmp_path))], env=env, check=False).returncode
+
+
+@pytest.mark.parametrize("case, kwargs, verdict", [
+    ("a healthy manager", {"info": INFO_MANAGER, "node": NODE_ACTIVE}, 0),
+    ("a healthy worker (no node lookup)", {"info": INFO_WORKER}, 0),
+    ("dockerd stopped", {"docker_active": False, "info": INFO_MANAGER, "node": NODE_ACTIVE}, 1),
+    ("dockerd does not answer", {"info": None}, 2),
+    ("a locked manager", {"info": INFO_LOCKED}, 3),
+    ("a drained manager", {"info": INFO_MANAGER, "node": NODE_DRAINED}, 5),
+    ("no leader: the availability cannot have changed", {"info": INFO_MANAGER, "node": NO_LEADER, "node_status": 22}, 0),
+    ("the node lookup times out", {"info": INFO_MANAGER, "node": None}, 4),
+    ("another API error", {"info": INFO_MANAGER, "node": '{"message":"node abc123 not found"}'}, 4),
+])
+def test_the_checks_verdict(tmp_path, case, kwargs, verdict):
+    assert run_check(tmp_path, **kwargs) == verdict, case
