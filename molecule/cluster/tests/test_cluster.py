@@ -344,7 +344,7 @@ def test_udp_swarm_ports_take_members_and_drop_the_stranger(strangers, target, p
     # fails all three. The stranger's datagram is sent beside the member's first one.
     stranger_port = probe(client, "udp", STRANGER, ADDRESSES[target], port)
     member_ports = []
-    for _ in range(3):
+    for attempt in range(3):
         member_ports.append(probe(client, "udp", member, ADDRESSES[target], port))
         if tracked(target, member, member_ports[-1], port):
             break
