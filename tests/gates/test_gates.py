@@ -142,7 +142,9 @@ def failed_tasks(lines: list[str], limit: int = 3000) -> str:
                 groups[-1].append("    " + line.strip()[:1500])
         elif re.match(r"^_{3,} test\S* ?_*$", line):  # a failed testinfra test (verify)
             groups.append([line.strip("_ ")])
-        elif re.match(r"^E {3,}\S", line) and groups:
+        elif re.match(r"^E {3,}\S", line):  # its assertion (molecule may wrap the header above)
+            if not groups:
+                groups.append([])
             groups[-1].append(line[:800])
     return "\n".join(entry for group in groups for entry in group)[-limit:]
 
