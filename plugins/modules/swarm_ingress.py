@@ -22,6 +22,14 @@ description:
     node takes part in the new ingress (a node that does not is nudged by re-submitting its
     unchanged node spec, which makes its agent set up the new network), and waits until each TCP
     port answers again on this node.
+  - On Docker 20.10 a node can still miss its side of the new ingress (seen on the manager that
+    created the network, which logged C(failed to find a load balancer IP to use for network)); only a
+    dockerd restart there repairs it. Such nodes are returned in RV(missing_nodes); with
+    O(missing_nodes=fail) the module then fails naming them, with O(missing_nodes=report) it
+    succeeds and leaves the restart to the caller (the C(dockyard.swarm.swarm) role restarts them
+    swarm-safely, one at a time).
+  - When the settings match, the ready nodes that are not on the ingress network are still
+    returned in RV(missing_nodes) (read once, no wait), with a warning.
   - Without O(subnet), an ingress whose subnet lies outside the swarm's default address pools
     (created before the pools were set) is recreated and gets its subnet from the pools.
   - Must run on a swarm manager.
@@ -54,6 +62,15 @@ options:
     description: Seconds to wait for each step (services updated, network gone, ports answering).
     type: int
     default: 300
+  missing_nodes:
+    description:
+      - What to do when, after a recreation, ready nodes did not set up the new ingress within
+        O(wait_timeout).
+      - V(fail) fails naming them; V(report) returns them in RV(missing_nodes) and succeeds, for
+        a caller that restarts dockerd there.
+    type: str
+    choices: [fail, report]
+    default: fail
 attributes:
   check_mode:
     support: full
@@ -91,6 +108,19 @@ differences:
   sample: ["mtu: 1450 -> 1400"]
 services:
   description: The services whose published ports were (or would be) removed and restored.
+  returned: always
+  type: list
+  elements: str
+missing_nodes:
+  description:
+    - Hostnames of the ready nodes that are not on the ingress network, at the end of the wait
+      after a recreation, otherwise as read once. Empty in check mode when ingress would be recreated.
+  returned: always
+  type: list
+  elements: str
+  sample: [m1]
+missing_node_ids:
+  description: Swarm node IDs of RV(missing_nodes), in the same order.
   returned: always
   type: list
   elements: str
@@ -165,20 +195,14 @@ def wait_for_every_node(module, client, deadline):
     the new one until its node object changed. Re-submitting the node's unchanged spec is such
     a change (a new version, the same settings): its agent then sets up the new ingress.
     The peers are read on this node, which sees them only once it is on the network itself;
-    until then only this node counts as missing. Returns the hostnames still missing at the
-    deadline.
+    until then only this node counts as missing. Returns the nodes still missing at the
+    deadline (0 = read once).
     """
     nudged_at = time.time()
     while True:
-        ingress = find_ingress(client)
-        peers = client.inspect_network(ingress["Id"], verbose=True).get("Peers") if ingress else []
-        nodes = client.nodes()
-        if not peers:  # this node is not on the new ingress itself: it cannot see the others
-            local_id = (client.info().get("Swarm") or {}).get("NodeID")
-            nodes = [n for n in nodes if n["ID"] == local_id]
-        missing = missing_ingress_peers(nodes, peers)
+        missing = ingress_missing_nodes(client)
         if not missing or time.time() > deadline:
-            return sorted(n["Description"]["Hostname"] for n in missing)
+            return missing
         if time.time() - nudged_at > 20:
             for node in missing:
                 try:
@@ -187,6 +211,24 @@ def wait_for_every_node(module, client, deadline):
                     pass  # out of sequence: the node changed anyway; looked at again below
             nudged_at = time.time()
         time.sleep(3)
+
+
+def ingress_missing_nodes(client):
+    """The ready nodes (GET /nodes shape) that are not peers of the ingress network, as this
+    node sees it: a node that is not on the network itself sees no peers, and then only it
+    counts as missing."""
+    ingress = find_ingress(client)
+    peers = client.inspect_network(ingress["Id"], verbose=True).get("Peers") if ingress else []
+    nodes = client.nodes()
+    if not peers:
+        local_id = (client.info().get("Swarm") or {}).get("NodeID")
+        nodes = [n for n in nodes if n["ID"] == local_id]
+    return sorted(missing_ingress_peers(nodes, peers), key=lambda n: n["Description"]["Hostname"])
+
+
+def report_missing(result, missing):
+    result["missing_nodes"] = [n["Description"]["Hostname"] for n in missing]
+    result["missing_node_ids"] = [n["ID"] for n in missing]
 
 
 def tcp_answers(port, deadline):
@@ -209,6 +251,7 @@ def main():
         encrypted=dict(type="bool"),
         recreate_with_services=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=300),
+        missing_nodes=dict(type="str", default="fail", choices=["fail", "report"]),
     )
     argument_spec.update(DOCKER_COMMON_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
@@ -236,8 +279,15 @@ def main():
     after.update((k, v) for k, v in wanted.items() if v is not None)
     result = dict(changed=bool(differences), differences=differences,
                   services=sorted(publishers) if differences else [], ingress=after,
-                  diff=dict(before=current, after=after))
+                  missing_nodes=[], missing_node_ids=[], diff=dict(before=current, after=after))
     if not differences:
+        try:
+            report_missing(result, ingress_missing_nodes(client))
+        except APIError as exc:
+            module.fail_json(msg="Cannot read the ingress network's peers: %s" % exc, **result)
+        if result["missing_nodes"]:
+            module.warn("The ingress network matches, but the nodes %s are not on it (no routing mesh there); "
+                        "restarting dockerd on them makes them join." % ", ".join(result["missing_nodes"]))
         module.exit_json(**result)
     if publishers and not params["recreate_with_services"]:
         module.fail_json(
@@ -282,18 +332,23 @@ def main():
 
     deadline = time.time() + params["wait_timeout"]
     absent = wait_for_every_node(module, client, deadline)
+    report_missing(result, absent)
+    result["ingress"] = ingress_settings(find_ingress(client) or {})
+    result["diff"]["after"] = result["ingress"]
+    if absent:
+        # The routing mesh is not whole yet: the ports are only worth asking once the missing
+        # nodes were restarted (this node may be one of them).
+        if params["missing_nodes"] == "fail":
+            module.fail_json(msg="Ingress was recreated and the ports restored, but the nodes %s did not join the new "
+                                 "ingress network within %d s (restarting dockerd there makes them join)"
+                             % (", ".join(result["missing_nodes"]), params["wait_timeout"]), **result)
+        module.exit_json(**result)
     silent = []
     for name, spec in sorted(publishers.items()):
         for port in spec.get("Ports") or []:
             if (port.get("PublishMode") or "ingress") == "ingress" and port.get("Protocol", "tcp") == "tcp":
                 if not tcp_answers(port["PublishedPort"], deadline):
                     silent.append("%s:%s" % (name, port["PublishedPort"]))
-    result["ingress"] = ingress_settings(find_ingress(client) or {})
-    result["diff"]["after"] = result["ingress"]
-    if absent:
-        module.fail_json(msg="Ingress was recreated and the ports restored, but the nodes %s did not join the new "
-                             "ingress network within %d s (restarting dockerd there makes them join)"
-                         % (", ".join(absent), params["wait_timeout"]), **result)
     if silent:
         module.fail_json(msg="Ingress was recreated and the ports restored, but %s do not answer"
                          % ", ".join(silent), **result)
