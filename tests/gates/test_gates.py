@@ -172,7 +172,9 @@ def run_scenario(scenario: str) -> tuple[int | None, list[str], list[float]]:
     remaining = MOLECULE_DEADLINE - (time.monotonic() - _started[0])
     cmd = ["molecule", "test", "-s", scenario]
     print(f"\n$ {' '.join(cmd)}  (in {ROOT}; {remaining:.0f} s left before the deadline)", flush=True)
-    env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}"}
+    # Without a terminal Molecule wraps Ansible's lines at 80 columns (COLUMNS or 80):
+    # a failed task's message would be lost after its first words (CI, stop 15).
+    env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}", "COLUMNS": "4000"}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, bufsize=1, start_new_session=True)
     timer = threading.Timer(max(remaining, 1), os.killpg, (proc.pid, signal.SIGTERM))
