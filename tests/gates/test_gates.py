@@ -140,6 +140,11 @@ def failed_tasks(lines: list[str], limit: int = 3000) -> str:
                 in_result = False
             elif re.match(r'^"(msg|assertion|stderr|stdout)": ', line.strip()):
                 groups[-1].append("    " + line.strip()[:1500])
+        elif line.startswith("CRITICAL Idempotence test failed"):  # tasks that changed again
+            groups.append([line])
+        elif (line.startswith("*  => ") and groups and groups[-1][0].startswith("CRITICAL Idempotence")
+              and line[:300] not in groups[-1]):
+            groups[-1].append(line[:300])
         elif re.match(r"^_{3,} test\S* ?_*$", line):  # a failed testinfra test (verify)
             groups.append([line.strip("_ ")])
         elif re.match(r"^E {3,}\S", line):  # its assertion (molecule may wrap the header above)
@@ -202,6 +207,9 @@ def live_qemu(scenario: str) -> list[str]:
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_molecule(scenario):
     assert (ROOT / "molecule" / scenario / "molecule.yml").is_file(), f"no scenario {scenario}"
+    # written by molecule/_shared/cleanup.yml (after verify, or after a failed action)
+    diagnostics = CACHE / "diagnostics" / f"{scenario}.txt"
+    diagnostics.unlink(missing_ok=True)
     status, lines, stamps = run_scenario(scenario)
     times = action_times(lines, stamps)
     print(f"\nmolecule test -s {scenario}: {times}")
@@ -210,6 +218,8 @@ def test_molecule(scenario):
     # Makefile to .cache/ansible-home); the VM harness puts its disks in vms/ there.
     disks = list((CACHE / "ansible-home" / "tmp").glob(f"molecule.*.{scenario}/vms/*/*.qcow2"))
     assert status is not None, f"molecule test -s {scenario} passed the {MOLECULE_DEADLINE} s deadline ({times})"
-    assert status == 0, f"molecule exited with {status} ({times}); failed tasks:\n{failed_tasks(lines)}"
+    nodes = diagnostics.read_text()[-3000:] if diagnostics.is_file() else "(none collected)"
+    assert status == 0, (f"molecule exited with {status} ({times}); failed tasks:\n{failed_tasks(lines)}\n"
+                         f"dockerd on the nodes before the destroy:\n{nodes}")
     assert not leftovers, f"qemu processes left behind: {leftovers}"
     assert not disks, f"VM disks left behind: {disks}"

@@ -65,3 +65,21 @@ def test_action_times_from_the_completion_lines():
     stamps = [1000.0] + [1600.0] + [1601.0 + index for index in range(len(FAILED_RUN) - 2)] + [1900.0, 1950.0]
     assert gates.action_times(lines, stamps) == "converge 600 s, side_effect 300 s (failed)"
     assert gates.action_times([], []) == ""
+
+
+# As molecule prints a failed idempotence check (CI stop 16), once as it happens and once in
+# its closing summary.
+IDEMPOTENCE_RUN = [
+    "\x1b[31mCRITICAL\x1b[0m Idempotence test failed because of the following tasks:\n",
+    "*  => dockyard.swarm.swarm : Ensure locked managers are unlocked\n",
+    "\x1b[31mERROR   \x1b[0m \x1b[32mcluster\x1b[0m \u279c \x1b[33midempotence\x1b[0m: \x1b[31mExecuted: Failed\x1b[0m\n",
+    "ERROR    Idempotence test failed because of the following tasks:\n",
+    "*  => dockyard.swarm.swarm : Ensure locked managers are unlocked\n",
+]
+
+
+def test_failed_tasks_names_the_tasks_that_changed_again():
+    assert gates.failed_tasks(IDEMPOTENCE_RUN).splitlines() == [
+        "CRITICAL Idempotence test failed because of the following tasks:",
+        "*  => dockyard.swarm.swarm : Ensure locked managers are unlocked",
+    ]
