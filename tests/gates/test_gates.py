@@ -168,6 +168,22 @@ def action_times(lines: list[str], stamps: list[float]) -> str:
     return ", ".join(parts)
 
 
+def mitogen_env() -> dict[str, str]:
+    """Ansible settings that run Molecule's playbooks with Mitogen's linear strategy.
+
+    Under TCG every task of the plain SSH path starts Python (and sudo) anew in each guest:
+    12-22 s per task on four VMs; Mitogen keeps one interpreter per host and answers the same
+    tasks in 0.4-3 s (docs/testing.md, 2026-12-03). Plays that name their strategy (site.yml's
+    firewall play: ansible.builtin.free) keep it and run plain. DOCKYARD_MITOGEN=0: plain.
+    """
+    if os.environ.get("DOCKYARD_MITOGEN", "1") == "0":
+        return {}
+    import ansible_mitogen  # requirements-dev.txt  # pylint: disable=import-outside-toplevel
+
+    strategies = pathlib.Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
+    return {"ANSIBLE_STRATEGY_PLUGINS": str(strategies), "ANSIBLE_STRATEGY": "mitogen_linear"}
+
+
 def run_scenario(scenario: str) -> tuple[int | None, list[str], list[float]]:
     """`molecule test -s SCENARIO`, output streamed.
 
@@ -179,7 +195,8 @@ def run_scenario(scenario: str) -> tuple[int | None, list[str], list[float]]:
     print(f"\n$ {' '.join(cmd)}  (in {ROOT}; {remaining:.0f} s left before the deadline)", flush=True)
     # Without a terminal Molecule wraps Ansible's lines at 80 columns (COLUMNS or 80):
     # a failed task's message would be lost after its first words (CI, stop 15).
-    env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}", "COLUMNS": "4000"}
+    env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}", "COLUMNS": "4000",
+           **mitogen_env()}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, bufsize=1, start_new_session=True)
     timer = threading.Timer(max(remaining, 1), os.killpg, (proc.pid, signal.SIGTERM))
