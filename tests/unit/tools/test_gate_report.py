@@ -83,3 +83,16 @@ def test_failed_tasks_names_the_tasks_that_changed_again():
         "CRITICAL Idempotence test failed because of the following tasks:",
         "*  => dockyard.swarm.swarm : Ensure locked managers are unlocked",
     ]
+
+
+def test_mitogen_env_points_ansible_at_mitogens_linear_strategy(monkeypatch):
+    monkeypatch.delenv("DOCKYARD_MITOGEN", raising=False)
+    env = gates.mitogen_env()
+    assert env["ANSIBLE_STRATEGY"] == "mitogen_linear"
+    # the directory Ansible loads the strategy from holds it (the installed Mitogen's)
+    assert (pathlib.Path(env["ANSIBLE_STRATEGY_PLUGINS"]) / "mitogen_linear.py").is_file()
+
+
+def test_mitogen_env_is_empty_when_turned_off(monkeypatch):
+    monkeypatch.setenv("DOCKYARD_MITOGEN", "0")
+    assert gates.mitogen_env() == {}
