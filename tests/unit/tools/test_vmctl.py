@@ -114,3 +114,9 @@ def test_user_data_installs_the_zip_import_cache_unless_told_not_to():
     assert files[f"{vmctl.ZIPCACHE_DIR}/dockyard_lab_zipcache.py"] == vmctl.ZIPCACHE_SOURCE.read_bytes()
     plain = yaml.safe_load(vmctl.user_data("n1", "ssh-ed25519 AAAA test\n", zipcache=False))
     assert "write_files" not in plain
+
+
+def test_console_tail_shows_where_a_boot_stopped(tmp_path):
+    (tmp_path / "console.log").write_text("".join(f"line {n}\r\n" for n in range(30)))
+    assert vmctl.console_tail(tmp_path, 3) == "line 27\nline 28\nline 29"
+    assert vmctl.console_tail(tmp_path / "missing") == "(no console log)"
