@@ -175,13 +175,18 @@ def mitogen_env() -> dict[str, str]:
     12-22 s per task on four VMs; Mitogen keeps one interpreter per host and answers the same
     tasks in 0.4-3 s (docs/testing.md, 2026-12-03). Plays that name their strategy (site.yml's
     firewall play: ansible.builtin.free) keep it and run plain. DOCKYARD_MITOGEN=0: plain.
+    Mitogen counts its whole start in the guest (SSH, sudo, its Python) against the connection
+    timeout, which plain SSH spends on the TCP and SSH handshake only: at a slow hour that
+    start took longer than the scenario's 60 s (CI, 2026-12-03: m2 "Connection timed out"
+    while its guest needed 9 minutes to start dockerd), so it gets 300 s.
     """
     if os.environ.get("DOCKYARD_MITOGEN", "1") == "0":
         return {}
     import ansible_mitogen  # requirements-dev.txt  # pylint: disable=import-outside-toplevel
 
     strategies = pathlib.Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
-    return {"ANSIBLE_STRATEGY_PLUGINS": str(strategies), "ANSIBLE_STRATEGY": "mitogen_linear"}
+    return {"ANSIBLE_STRATEGY_PLUGINS": str(strategies), "ANSIBLE_STRATEGY": "mitogen_linear",
+            "ANSIBLE_TIMEOUT": "300"}
 
 
 def run_scenario(scenario: str) -> tuple[int | None, list[str], list[float]]:
