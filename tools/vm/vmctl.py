@@ -61,10 +61,6 @@ SEGMENT_RE = re.compile(r"^(2(?:2[4-9]|3\d)\.\d{1,3}\.\d{1,3}\.\d{1,3}):(\d{1,5}
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
-class BootTimeout(RuntimeError):
-    """A VM did not answer over SSH (or finish cloud-init) in time."""
-
-
 def console_tail(vmdir: pathlib.Path, lines: int = 12) -> str:
     """The last lines of a VM's serial console (where a hung boot shows how far it got)."""
     try:
@@ -425,23 +421,10 @@ def wait_ready(started: dict, key: pathlib.Path) -> dict:
                 "boot_seconds": round(ready, 1),
             }
         time.sleep(3)
-    raise BootTimeout(
+    raise RuntimeError(
         f"{vm['name']}: not reachable over SSH after {BOOT_TIMEOUT} s (last ssh error: {last_error or '-'});"
         f" its console ended with:\n{console_tail(vmdir)}"
     )
-
-
-def stop_vm(vmdir: pathlib.Path) -> None:
-    """Stop a VM's qemu (SIGTERM, then SIGKILL after 10 s); its disk stays."""
-    pid = qemu_pid(vmdir)
-    if not pid:
-        return
-    os.kill(pid, signal.SIGTERM)
-    for _attempt in range(100):
-        if not qemu_pid(vmdir):
-            return
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
 
 
 def up(state: pathlib.Path, spec: dict) -> list[dict]:
@@ -451,20 +434,8 @@ def up(state: pathlib.Path, spec: dict) -> list[dict]:
     key = ensure_key(state)
     t0 = time.monotonic()
     started = [start_vm(vm, state, spec, key) for vm in platforms]
-
-    def ready(first: dict) -> dict:
-        # Under TCG a guest now and then never gets as far as SSH (CI, 2026-12-03: m1 silent
-        # for 900 s while three VMs of the same image came up): say where its console stopped,
-        # then boot it once more from the same disk.
-        try:
-            return wait_ready(first, key)
-        except BootTimeout as exc:
-            log(f"{exc}\n{first['vm']['name']}: booting it once more")
-            stop_vm(first["dir"])
-            return wait_ready(start_vm(first["vm"], state, spec, key), key)
-
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(started)) as pool:
-        instances = list(pool.map(ready, started))
+        instances = list(pool.map(lambda s: wait_ready(s, key), started))
     log(f"{len(instances)} VM(s) ready after {time.monotonic() - t0:.0f} s")
     return instances
 
@@ -476,7 +447,13 @@ def down(state: pathlib.Path) -> list[str]:
     for vmdir in sorted(p for p in state.iterdir() if p.is_dir()):
         pid = qemu_pid(vmdir)
         if pid:
-            stop_vm(vmdir)
+            os.kill(pid, signal.SIGTERM)
+            for _attempt in range(100):
+                if not qemu_pid(vmdir):
+                    break
+                time.sleep(0.1)
+            else:
+                os.kill(pid, signal.SIGKILL)
             stopped.append(vmdir.name)
             log(f"{vmdir.name}: stopped (pid {pid})")
         shutil.rmtree(vmdir)
