@@ -1,7 +1,7 @@
 """VM lab only: keep the bytecode of Python modules imported from zip files.
 
 tools/vm/vmctl.py installs this file (with a .pth that imports it) into every lab VM it boots,
-through the cloud-init seed; nothing of the collection uses or ships it.
+through its seed disk; nothing of the collection uses or ships it.
 
 Python compiles a module imported from a zip file on every import and never keeps the bytecode
 (zipimport has no __pycache__). Every Ansible task imports its module and module_utils that

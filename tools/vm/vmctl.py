@@ -1,7 +1,8 @@
 """Boot and stop the qemu VMs of a Molecule scenario or of the local lab.
 
     python3 tools/vm/vmctl.py up   --state-dir DIR --spec SPEC.json   boot every VM of SPEC in parallel, wait
-                                                     for SSH and cloud-init, print instances
+                                                     until SSH answers and the boot has finished,
+                                                     print instances
     python3 tools/vm/vmctl.py down --state-dir DIR                    stop the VMs started from DIR, remove disks
     python3 tools/vm/vmctl.py accel                                   print the accelerator "auto" resolves to
 
@@ -12,10 +13,11 @@ SPEC (JSON)::
      "platforms": [{"name": "m1", "image": "debian12", "memory": 1536, "cpus": 1,
                     "cluster_address": "10.77.2.11/24"}]}
 
-Each VM gets a qcow2 overlay on its base image, a cloud-init NoCloud seed (hostname, the
-scenario's SSH key for user "molecule" with passwordless sudo, a static address on the
-cluster NIC), a management NIC (user-mode NAT, SSH forwarded from 127.0.0.1 on a free port)
-and a cluster NIC on the scenario's segment (qemu socket multicast on 127.0.0.1).
+Each VM gets a qcow2 overlay on its base image, a seed disk (hostname, the scenario's SSH key
+for user "molecule" with passwordless sudo, a static address on the cluster NIC; read at first
+boot by the built-in images' dockyard-seed unit, or by cloud-init on a cloud image), a
+management NIC (user-mode NAT, SSH forwarded from 127.0.0.1 on a free port) and a cluster NIC
+on the scenario's segment (qemu socket multicast on 127.0.0.1).
 
 "image" is debian12/bookworm or debian13/trixie (built by tools/vm/build-image, booted with
 its own kernel) or the path of any cloud-init cloud image (booted by its own bootloader);
@@ -159,9 +161,20 @@ ZIPCACHE_SOURCE = pathlib.Path(__file__).with_name("lab_zipcache.py")
 ZIPCACHE_DIR = "/usr/lib/python3/dist-packages"
 
 
-def user_data(name: str, public_key: str, zipcache: bool | None = None) -> str:
+def zipcache_files(zipcache: bool | None = None) -> dict[str, bytes]:
+    """Guest files of the zip import cache (empty when DOCKYARD_VM_ZIPCACHE=0)."""
     if zipcache is None:
         zipcache = os.environ.get("DOCKYARD_VM_ZIPCACHE", "1") != "0"
+    if not zipcache:
+        return {}
+    return {
+        f"{ZIPCACHE_DIR}/dockyard_lab_zipcache.py": ZIPCACHE_SOURCE.read_bytes(),
+        f"{ZIPCACHE_DIR}/dockyard-lab-zipcache.pth": b"import dockyard_lab_zipcache\n",
+    }
+
+
+def user_data(name: str, public_key: str, zipcache: bool | None = None) -> str:
+    """cloud-init user-data, for a cloud image booted by its own cloud-init."""
     lines = [
         "#cloud-config",
         f"hostname: {name}",
@@ -179,11 +192,8 @@ def user_data(name: str, public_key: str, zipcache: bool | None = None) -> str:
         "    ssh_authorized_keys:",
         f"      - {json.dumps(public_key.strip())}",
     ]
-    if zipcache:
-        files = {
-            f"{ZIPCACHE_DIR}/dockyard_lab_zipcache.py": ZIPCACHE_SOURCE.read_bytes(),
-            f"{ZIPCACHE_DIR}/dockyard-lab-zipcache.pth": b"import dockyard_lab_zipcache\n",
-        }
+    files = zipcache_files(zipcache)
+    if files:
         lines.append("write_files:")
         for path, content in files.items():
             lines += [f"  - path: {path}", "    permissions: '0644'", "    encoding: b64",
@@ -205,6 +215,27 @@ def network_config(scenario: str, name: str, cluster_address: str) -> str:
         "    dhcp4: false\n"
         f"    addresses: [\"{cluster_address}\"]\n"
     )
+
+
+def seed_files(scenario: str, name: str, cluster_address: str, public_key: str,
+               zipcache: bool | None = None) -> dict[str, bytes]:
+    """The seed disk's dockyard/ tree, read by the built-in images' first-boot unit
+    (dockyard-seed, tools/vm/build-image): hostname, user, key, and files copied onto /."""
+    tree = {
+        "hostname": f"{name}\n".encode(),
+        "user": f"{SSH_USER}\n".encode(),
+        "authorized_keys": public_key.strip().encode() + b"\n",
+        "root/etc/systemd/network/10-dockyard-mgmt.network": (
+            f"[Match]\nMACAddress={mac_address(scenario, name, 1)}\n\n[Network]\nDHCP=ipv4\n"
+        ).encode(),
+        "root/etc/systemd/network/20-dockyard-cluster.network": (
+            f"[Match]\nMACAddress={mac_address(scenario, name, 2)}\n\n"
+            f"[Network]\nDHCP=no\nAddress={cluster_address}\n"
+        ).encode(),
+    }
+    for path, content in zipcache_files(zipcache).items():
+        tree["root" + path] = content
+    return tree
 
 
 def qemu_command(
@@ -352,24 +383,31 @@ def start_vm(vm: dict, state: pathlib.Path, spec: dict, key: pathlib.Path) -> di
     if qemu_pid(vmdir):
         port = int((vmdir / "ssh_port").read_text())
         log(f"{vm['name']}: already running (ssh port {port})")
-        return {"vm": vm, "port": port, "dir": vmdir}
+        return {"vm": vm, "port": port, "dir": vmdir, "builtin": bool(boot)}
     if not (vmdir / "disk.qcow2").exists():
         subprocess.run(
             ["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", base,
              str(vmdir / "disk.qcow2"), vm["disk_size"]],
             check=True,
         )
+    # One seed disk for both kinds of image: cloud-init's NoCloud files for a cloud image, the
+    # dockyard/ tree for the built-in images' first-boot unit.
     seed = vmdir / "seed"
-    seed.mkdir(exist_ok=True)
-    (seed / "meta-data").write_text(
-        f"instance-id: {scenario}-{vm['name']}\nlocal-hostname: {vm['name']}\n"
-    )
-    (seed / "user-data").write_text(user_data(vm["name"], (key.parent / (key.name + ".pub")).read_text()))
-    (seed / "network-config").write_text(network_config(scenario, vm["name"], vm["cluster_address"]))
+    shutil.rmtree(seed, ignore_errors=True)
+    public_key = (key.parent / (key.name + ".pub")).read_text()
+    files = {
+        "meta-data": f"instance-id: {scenario}-{vm['name']}\nlocal-hostname: {vm['name']}\n".encode(),
+        "user-data": user_data(vm["name"], public_key).encode(),
+        "network-config": network_config(scenario, vm["name"], vm["cluster_address"]).encode(),
+    }
+    for path, content in seed_files(scenario, vm["name"], vm["cluster_address"], public_key).items():
+        files["dockyard/" + path] = content
+    for path, content in files.items():
+        (seed / path).parent.mkdir(parents=True, exist_ok=True)
+        (seed / path).write_bytes(content)
     subprocess.run(
         ["genisoimage", "-quiet", "-output", str(vmdir / "seed.iso"), "-volid", "cidata",
-         "-joliet", "-rock", str(seed / "user-data"), str(seed / "meta-data"),
-         str(seed / "network-config")],
+         "-joliet", "-joliet-long", "-rock", str(seed)],
         check=True,
     )
     accel = detect_accel(boot["kernel"] if boot else None)
@@ -384,32 +422,59 @@ def start_vm(vm: dict, state: pathlib.Path, spec: dict, key: pathlib.Path) -> di
         raise RuntimeError(f"{vm['name']}: qemu would not start: {proc.stderr.strip()}")
     (vmdir / "ssh_port").write_text(f"{port}\n")
     log(f"{vm['name']}: started ({accel}, {vm['cpus']} vCPU, {vm['memory']} MiB, ssh port {port})")
-    return {"vm": vm, "port": port, "dir": vmdir, "started": time.monotonic()}
+    return {"vm": vm, "port": port, "dir": vmdir, "started": time.monotonic(), "builtin": bool(boot)}
+
+
+# Run over SSH until the boot has finished: a built-in image waits for systemd (its first-boot
+# unit ran before sshd), a cloud image for cloud-init.
+READY_BUILTIN = ("state=$(systemctl is-system-running --wait); echo state=$state;"
+                 " systemctl --failed --plain --no-legend | cut -d' ' -f1 | tr '\\n' ' '")
+READY_CLOUD = "cloud-init status --wait >/dev/null; echo rc=$?"
+
+
+def boot_outcome(output: str, builtin: bool) -> tuple[str, str]:
+    """("waiting" | "ready" | "failed", detail) from the output of READY_BUILTIN/READY_CLOUD.
+    A degraded systemd is ready (like cloud-init, the harness does not judge the guest's
+    units); the detail then names the failed units."""
+    if builtin:
+        state, _, failed = output.partition("state=")[2].partition("\n")
+        if state in ("", "initializing", "starting"):
+            return "waiting", state
+        if state == "running":
+            return "ready", ""
+        if state == "degraded":
+            return "ready", f"degraded, failed units: {failed.strip()}"
+        return "failed", f"systemd state {state!r}"
+    rc = int(output.strip().rsplit("rc=", 1)[1])
+    if rc in (0, 2):  # 2: finished with recoverable warnings (cloud-init >= 23.4)
+        return "ready", ""
+    return "failed", f"cloud-init failed (status rc={rc})"
 
 
 def wait_ready(started: dict, key: pathlib.Path) -> dict:
-    """Wait until SSH answers and cloud-init has finished."""
+    """Wait until SSH answers and the boot has finished."""
     vm, port, vmdir = started["vm"], started["port"], started["dir"]
+    builtin = started.get("builtin", True)
     t0 = started.get("started", time.monotonic())
     deadline = time.monotonic() + BOOT_TIMEOUT
-    ssh_up, last_error = None, ""
+    last_error = ""
     while time.monotonic() < deadline:
         if not qemu_pid(vmdir):
             raise RuntimeError(f"{vm['name']}: qemu exited; see {vmdir / 'console.log'}")
         probe = subprocess.run(
-            ssh_base(key, port) + ["cloud-init status --wait >/dev/null; echo rc=$?"],
+            ssh_base(key, port) + [READY_BUILTIN if builtin else READY_CLOUD],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=BOOT_TIMEOUT,
             check=False,
         )
         last_error = probe.stderr.strip()[-300:]
-        if probe.returncode == 0 and "rc=" in probe.stdout:
-            if ssh_up is None:
-                ssh_up = time.monotonic() - t0
-            rc = int(probe.stdout.strip().rsplit("rc=", 1)[1])
-            if rc not in (0, 2):  # 2: finished with recoverable warnings (cloud-init >= 23.4)
-                raise RuntimeError(f"{vm['name']}: cloud-init failed (status rc={rc})")
+        outcome, detail = "waiting", ""
+        if probe.returncode == 0 and ("state=" if builtin else "rc=") in probe.stdout:
+            outcome, detail = boot_outcome(probe.stdout, builtin)
+        if outcome == "failed":
+            raise RuntimeError(f"{vm['name']}: {detail}; its console ended with:\n{console_tail(vmdir)}")
+        if outcome == "ready":
             ready = time.monotonic() - t0
-            log(f"{vm['name']}: ready after {ready:.0f} s")
+            log(f"{vm['name']}: ready after {ready:.0f} s" + (f" ({detail})" if detail else ""))
             return {
                 "instance": vm["name"],
                 "address": "127.0.0.1",

@@ -107,6 +107,35 @@ def test_every_scenario_and_the_lab_have_their_own_cluster_segment():
     assert len(segments) >= 2
 
 
+def test_seed_tree_sets_name_user_key_and_both_nics():
+    tree = vmctl.seed_files("s", "n1", "10.77.9.11/24", "ssh-ed25519 AAAA test\n", zipcache=False)
+    assert tree["hostname"] == b"n1\n"
+    assert tree["user"] == f"{vmctl.SSH_USER}\n".encode()
+    assert tree["authorized_keys"] == b"ssh-ed25519 AAAA test\n"
+    mgmt = tree["root/etc/systemd/network/10-dockyard-mgmt.network"].decode()
+    cluster = tree["root/etc/systemd/network/20-dockyard-cluster.network"].decode()
+    assert f"MACAddress={vmctl.mac_address('s', 'n1', 1)}" in mgmt and "DHCP=ipv4" in mgmt
+    assert f"MACAddress={vmctl.mac_address('s', 'n1', 2)}" in cluster
+    assert "Address=10.77.9.11/24" in cluster and "DHCP=no" in cluster
+    assert not any(path.startswith("root/usr/") for path in tree)
+    with_cache = vmctl.seed_files("s", "n1", "10.77.9.11/24", "k", zipcache=True)
+    assert with_cache[f"root{vmctl.ZIPCACHE_DIR}/dockyard_lab_zipcache.py"] == vmctl.ZIPCACHE_SOURCE.read_bytes()
+
+
+@pytest.mark.parametrize("output, builtin, outcome", [
+    ("state=running\n\n", True, ("ready", "")),
+    ("state=degraded\njournald.service \n", True, ("ready", "degraded, failed units: journald.service")),
+    ("state=starting\n", True, ("waiting", "starting")),
+    ("state=\n", True, ("waiting", "")),
+    ("state=maintenance\n", True, ("failed", "systemd state 'maintenance'")),
+    ("rc=0\n", False, ("ready", "")),
+    ("rc=2\n", False, ("ready", "")),
+    ("rc=1\n", False, ("failed", "cloud-init failed (status rc=1)")),
+])
+def test_boot_outcome_waits_for_the_end_of_the_boot(output, builtin, outcome):
+    assert vmctl.boot_outcome(output, builtin) == outcome
+
+
 def test_user_data_installs_the_zip_import_cache_unless_told_not_to():
     parsed = yaml.safe_load(vmctl.user_data("n1", "ssh-ed25519 AAAA test\n", zipcache=True))
     files = {f["path"]: base64.b64decode(f["content"]) for f in parsed["write_files"]}
