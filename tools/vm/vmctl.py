@@ -437,7 +437,7 @@ def boot_outcome(output: str, builtin: bool) -> tuple[str, str]:
     A degraded systemd is ready (like cloud-init, the harness does not judge the guest's
     units); the detail then names the failed units."""
     if builtin:
-        state, _, failed = output.partition("state=")[2].partition("\n")
+        state, _sep, failed = output.partition("state=")[2].partition("\n")
         if state in ("", "initializing", "starting"):
             return "waiting", state
         if state == "running":
