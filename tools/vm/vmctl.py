@@ -492,11 +492,31 @@ def wait_ready(started: dict, key: pathlib.Path) -> dict:
     )
 
 
+def unpin_cpus() -> None:
+    """Let this process (and the qemus it starts) run on every CPU of the machine.
+
+    A caller may have pinned us: Mitogen's strategy pins the Ansible controller, its workers
+    and their subprocesses to one CPU on a 2-CPU machine (ansible_mitogen/affinity.py keeps
+    CPU 0 for its multiplexer), and qemu inherits that mask. Under Molecule with Mitogen, the
+    four VMs of a scenario then shared one core while the other stood idle."""
+    wanted = set(range(os.cpu_count() or 1))
+    current = os.sched_getaffinity(0)
+    if current == wanted:
+        return
+    try:
+        os.sched_setaffinity(0, wanted)
+    except OSError as exc:  # a cpuset that does not allow them all: keep what we have
+        log(f"kept the CPU affinity {sorted(current)} ({exc})")
+        return
+    log(f"CPU affinity widened from {sorted(current)} to {sorted(wanted)}")
+
+
 def up(state: pathlib.Path, spec: dict) -> list[dict]:
     platforms = validate_spec(spec)
     state.mkdir(parents=True, exist_ok=True)
     (state / "spec.json").write_text(json.dumps(spec, indent=2))
     key = ensure_key(state)
+    unpin_cpus()
     t0 = time.monotonic()
     started = [start_vm(vm, state, spec, key) for vm in platforms]
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(started)) as pool:

@@ -149,3 +149,16 @@ def test_console_tail_shows_where_a_boot_stopped(tmp_path):
     (tmp_path / "console.log").write_text("".join(f"line {n}\r\n" for n in range(30)))
     assert vmctl.console_tail(tmp_path, 3) == "line 27\nline 28\nline 29"
     assert vmctl.console_tail(tmp_path / "missing") == "(no console log)"
+
+
+def test_vms_are_not_started_under_a_callers_cpu_pinning(monkeypatch):
+    calls = []
+    monkeypatch.setattr(vmctl.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(vmctl.os, "sched_getaffinity", lambda pid: {1})
+    monkeypatch.setattr(vmctl.os, "sched_setaffinity", lambda pid, cpus: calls.append(set(cpus)))
+    vmctl.unpin_cpus()
+    assert calls == [{0, 1}]
+    calls.clear()
+    monkeypatch.setattr(vmctl.os, "sched_getaffinity", lambda pid: {0, 1})
+    vmctl.unpin_cpus()
+    assert not calls
