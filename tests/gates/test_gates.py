@@ -173,8 +173,8 @@ def mitogen_env() -> dict[str, str]:
 
     Under TCG every task of the plain SSH path starts Python (and sudo) anew in each guest:
     12-22 s per task on four VMs; Mitogen keeps one interpreter per host and answers the same
-    tasks in 0.4-3 s (docs/testing.md, 2026-12-03). Plays that name their strategy (site.yml's
-    firewall play: ansible.builtin.free) keep it and run plain. DOCKYARD_MITOGEN=0: plain.
+    tasks in 0.4-3 s (docs/testing.md, 2026-12-03). A play that names its own strategy would
+    keep it and run plain (site.yml's plays do not). DOCKYARD_MITOGEN=0: plain.
     Mitogen counts its whole start in the guest (SSH, sudo, its Python) against the connection
     timeout, which plain SSH spends on the TCP and SSH handshake only: at a slow hour that
     start took longer than the scenario's 60 s (CI, 2026-12-03: m2 "Connection timed out"
