@@ -240,7 +240,7 @@ def test_molecule(scenario):
     # Makefile to .cache/ansible-home); the VM harness puts its disks in vms/ there.
     disks = list((CACHE / "ansible-home" / "tmp").glob(f"molecule.*.{scenario}/vms/*/*.qcow2"))
     assert status is not None, f"molecule test -s {scenario} passed the {MOLECULE_DEADLINE} s deadline ({times})"
-    nodes = diagnostics.read_text()[-2500:] if diagnostics.is_file() else "(none collected)\n"
+    nodes = diagnostics.read_text()[-4000:] if diagnostics.is_file() else "(none collected)\n"
     # CI keeps the end of the output: the failed tasks come last
     assert status == 0, (f"molecule exited with {status} ({times}); dockerd on the nodes before the destroy:\n"
                          f"{nodes}failed tasks:\n{failed_tasks(lines)}")
