@@ -56,6 +56,9 @@ BUILTIN_IMAGES = {
     "trixie": "trixie",
 }
 SSH_USER = "molecule"
+# Who Ansible logs in as: the sudo user (the default), or root, whose tasks need no sudo and
+# whose Mitogen runs start one Python per guest instead of two (docs/testing.md).
+SSH_USERS = (SSH_USER, "root")
 # CPU model under TCG (DOCKYARD_VM_CPU overrides it).
 TCG_CPU = os.environ.get("DOCKYARD_VM_CPU", "max")
 BOOT_TIMEOUT = int(os.environ.get("DOCKYARD_VM_BOOT_TIMEOUT", "900"))
@@ -141,6 +144,11 @@ def validate_spec(spec: dict) -> list[dict]:
                 f"platform {name}: image {image!r} is neither one of "
                 f"{sorted(BUILTIN_IMAGES)} nor an existing cloud image file"
             )
+        ssh_user = raw.get("ssh_user", SSH_USER)
+        if ssh_user not in SSH_USERS:
+            raise SpecError(f"platform {name}: ssh_user must be one of {', '.join(SSH_USERS)}, not {ssh_user!r}")
+        if ssh_user == "root" and image not in BUILTIN_IMAGES:
+            raise SpecError(f"platform {name}: ssh_user root needs one of the built-in images (its seed holds root's key)")
         result.append(
             {
                 "name": name,
@@ -149,6 +157,7 @@ def validate_spec(spec: dict) -> list[dict]:
                 "cpus": cpus,
                 "disk_size": raw.get("disk_size", "12G"),
                 "cluster_address": str(iface),
+                "ssh_user": ssh_user,
             }
         )
     if len(networks) != 1:
@@ -156,6 +165,7 @@ def validate_spec(spec: dict) -> list[dict]:
     return result
 
 
+ROOT_KEY_PATH = "root/root/.ssh/authorized_keys"
 ZIPCACHE_SOURCE = pathlib.Path(__file__).with_name("lab_zipcache.py")
 # /usr/lib/python3/dist-packages is on the path of every Debian (and Ubuntu) Python 3.
 ZIPCACHE_DIR = "/usr/lib/python3/dist-packages"
@@ -218,9 +228,10 @@ def network_config(scenario: str, name: str, cluster_address: str) -> str:
 
 
 def seed_files(scenario: str, name: str, cluster_address: str, public_key: str,
-               zipcache: bool | None = None) -> dict[str, bytes]:
+               zipcache: bool | None = None, root_key: bool = False) -> dict[str, bytes]:
     """The seed disk's dockyard/ tree, read by the built-in images' first-boot unit
-    (dockyard-seed, tools/vm/build-image): hostname, user, key, and files copied onto /."""
+    (dockyard-seed, tools/vm/build-image): hostname, user, key, and files copied onto /
+    (root's authorized key too when `root_key`: a platform with `ssh_user: root`)."""
     tree = {
         "hostname": f"{name}\n".encode(),
         "user": f"{SSH_USER}\n".encode(),
@@ -233,6 +244,8 @@ def seed_files(scenario: str, name: str, cluster_address: str, public_key: str,
             f"[Network]\nDHCP=no\nAddress={cluster_address}\n"
         ).encode(),
     }
+    if root_key:  # modes kept by the ISO (Rock Ridge) and by the unit's cp (start_vm sets them)
+        tree[ROOT_KEY_PATH] = public_key.strip().encode() + b"\n"
     for path, content in zipcache_files(zipcache).items():
         tree["root" + path] = content
     return tree
@@ -400,11 +413,16 @@ def start_vm(vm: dict, state: pathlib.Path, spec: dict, key: pathlib.Path) -> di
         "user-data": user_data(vm["name"], public_key).encode(),
         "network-config": network_config(scenario, vm["name"], vm["cluster_address"]).encode(),
     }
-    for path, content in seed_files(scenario, vm["name"], vm["cluster_address"], public_key).items():
+    for path, content in seed_files(scenario, vm["name"], vm["cluster_address"], public_key,
+                                    root_key=vm.get("ssh_user") == "root").items():
         files["dockyard/" + path] = content
     for path, content in files.items():
         (seed / path).parent.mkdir(parents=True, exist_ok=True)
         (seed / path).write_bytes(content)
+    root_key = seed / "dockyard" / ROOT_KEY_PATH
+    if root_key.exists():  # sshd wants root's key private
+        root_key.parent.chmod(0o700)
+        root_key.chmod(0o600)
     subprocess.run(
         ["genisoimage", "-quiet", "-output", str(vmdir / "seed.iso"), "-volid", "cidata",
          "-joliet", "-joliet-long", "-rock", str(seed)],
@@ -478,7 +496,7 @@ def wait_ready(started: dict, key: pathlib.Path) -> dict:
             return {
                 "instance": vm["name"],
                 "address": "127.0.0.1",
-                "user": SSH_USER,
+                "user": vm.get("ssh_user", SSH_USER),
                 "port": port,
                 "identity_file": str(key),
                 "become_method": "sudo",

@@ -28,6 +28,16 @@ def test_valid_spec_gets_defaults():
     platforms = vmctl.validate_spec(spec())
     assert [p["name"] for p in platforms] == ["n1", "n2"]
     assert platforms[0]["memory"] == 1536 and platforms[0]["cpus"] == 1
+    assert platforms[0]["ssh_user"] == "molecule"
+
+
+def test_root_login_is_for_the_built_in_images_only(tmp_path):
+    image = tmp_path / "cloud.qcow2"
+    image.write_bytes(b"")
+    root = {"name": "a", "cluster_address": "10.0.0.1/24", "ssh_user": "root"}
+    assert vmctl.validate_spec(spec(platforms=[root]))[0]["ssh_user"] == "root"
+    with pytest.raises(vmctl.SpecError, match="ssh_user root needs one of the built-in images"):
+        vmctl.validate_spec(spec(platforms=[{**root, "image": str(image)}]))
 
 
 @pytest.mark.parametrize(
@@ -47,6 +57,8 @@ def test_valid_spec_gets_defaults():
         ({"platforms": [{"name": "a", "cluster_address": "10.0.0.1/24", "image": "/nonexistent.qcow2"}]},
          "neither one of"),
         ({"platforms": [{"name": "a", "cluster_address": "10.0.0.1/24", "memory": 128}]}, "memory"),
+        ({"platforms": [{"name": "a", "cluster_address": "10.0.0.1/24", "ssh_user": "admin"}]},
+         "ssh_user must be one of molecule, root"),
     ],
 )
 def test_invalid_spec_is_refused_with_a_clear_message(change, message):
@@ -118,6 +130,9 @@ def test_seed_tree_sets_name_user_key_and_both_nics():
     assert f"MACAddress={vmctl.mac_address('s', 'n1', 2)}" in cluster
     assert "Address=10.77.9.11/24" in cluster and "DHCP=no" in cluster
     assert not any(path.startswith("root/usr/") for path in tree)
+    assert vmctl.ROOT_KEY_PATH not in tree  # root logs in only where the platform asks for it
+    as_root = vmctl.seed_files("s", "n1", "10.77.9.11/24", "ssh-ed25519 AAAA test\n", zipcache=False, root_key=True)
+    assert as_root[vmctl.ROOT_KEY_PATH] == b"ssh-ed25519 AAAA test\n"
     with_cache = vmctl.seed_files("s", "n1", "10.77.9.11/24", "k", zipcache=True)
     assert with_cache[f"root{vmctl.ZIPCACHE_DIR}/dockyard_lab_zipcache.py"] == vmctl.ZIPCACHE_SOURCE.read_bytes()
 
