@@ -361,7 +361,7 @@ def firewall_probes(strangers, web_service):
     entries = conntrack(sorted(ADDRESSES))
     for key, probe in udp.items():
         probe["stranger_tracked"] = tracked(key[0], STRANGER, probe["stranger_port"], key[1], entries[key[0]])
-    for _ in range(3):
+    for _round in range(3):
         for key, probe in udp.items():
             probe["member_tracked"] = any(tracked(key[0], probe["member"], sport, key[1], entries[key[0]])
                                           for sport in probe["member_ports"])
