@@ -23,7 +23,9 @@ on the scenario's segment (qemu socket multicast on 127.0.0.1).
 its own kernel) or the path of any cloud-init cloud image (booted by its own bootloader);
 DOCKYARD_VM_IMAGE overrides it for every platform.  DOCKYARD_VM_ACCEL=kvm|tcg|auto;
 DOCKYARD_VM_CPU=MODEL sets the CPU model under TCG (default max; qemu64 booted about 10 % faster
-here, with no measurable difference for Python in the guest).  The seed also installs
+here, with no measurable difference for Python in the guest).  "ssh_user": "root" (built-in
+images only) puts the key in root's authorized_keys too and hands Molecule root as the login
+user: no sudo per task, and one Python per guest instead of two under Mitogen.  The seed also installs
 tools/vm/lab_zipcache.py (a bytecode cache for Python modules imported from zip files, which
 is how every Ansible task runs; DOCKYARD_VM_ZIPCACHE=0 leaves it out).
 
