@@ -46,9 +46,16 @@ def docker(host, args):
 
 @pytest.fixture(scope="module")
 def nodes():
-    return json.loads("[" + ",".join(
-        docker(node("m1"), "node ls -q | xargs sudo docker node inspect --format '{{json .}}'").splitlines()
-    ) + "]")
+    """Every node's inspect, once no node has the status a new leader gives them all (unknown)
+    until their agents report to it (every 20 s here; up to 5 min under TCG stalls)."""
+    deadline = time.time() + 300
+    while True:
+        found = json.loads("[" + ",".join(
+            docker(node("m1"), "node ls -q | xargs sudo docker node inspect --format '{{json .}}'").splitlines()
+        ) + "]")
+        if all(n["Status"]["State"] != "unknown" for n in found) or time.time() > deadline:
+            return found
+        time.sleep(10)
 
 
 def test_inventory_shape():
