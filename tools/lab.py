@@ -64,6 +64,7 @@ def up() -> int:
             f"      ansible_user: {vm['user']}",
             f"      ansible_ssh_private_key_file: {vm['identity_file']}",
             "      ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+            "      ansible_python_interpreter: /usr/bin/python3  # the images' Python; no discovery",
         ]
     (STATE / "connection.yml").write_text("\n".join(lines) + "\n")
     os.environ.setdefault("ANSIBLE_TIMEOUT", "60")  # SSH/become under TCG can be slow

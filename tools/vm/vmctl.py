@@ -181,7 +181,7 @@ def zipcache_files(zipcache: bool | None = None) -> dict[str, bytes]:
         return {}
     return {
         f"{ZIPCACHE_DIR}/dockyard_lab_zipcache.py": ZIPCACHE_SOURCE.read_bytes(),
-        f"{ZIPCACHE_DIR}/dockyard-lab-zipcache.pth": b"import dockyard_lab_zipcache\n",
+        f"{ZIPCACHE_DIR}/dockyard-lab-zipcache.pth": b"import dockyard_lab_zipcache; dockyard_lab_zipcache.install()\n",
     }
 
 

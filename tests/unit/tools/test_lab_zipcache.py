@@ -26,6 +26,7 @@ def import_from_zip(tmp_path, zip_name, source, cache_dir):
         sys.path.insert(0, {str(TOOLS)!r})
         import lab_zipcache
         lab_zipcache.CACHE_DIR = {str(cache_dir)!r}
+        lab_zipcache.install()
         sys.path.insert(0, {str(archive)!r})
         from pkg import mod
         print(mod.VALUE)
@@ -71,3 +72,45 @@ def test_the_key_ignores_the_zip_path_but_not_the_path_inside_it():
     assert key("/tmp/a1/payload.zip/x/y.py", b"s") == key("/tmp/b2/payload.zip/x/y.py", b"s")
     assert key("/tmp/a1/payload.zip/x/y.py", b"s") != key("/tmp/a1/payload.zip/x/z.py", b"s")
     assert key("/tmp/a1/payload.zip/x/y.py", b"s") != key("/tmp/a1/payload.zip/x/y.py", b"t")
+
+
+def compile_module(source, cache_dir, filename="master:/venv/ansible/module_utils/x.py"):
+    """compile() a module's SOURCE the way Mitogen does, with the hook on; its VALUE."""
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(TOOLS)!r})
+        import lab_zipcache
+        lab_zipcache.CACHE_DIR = {str(cache_dir)!r}
+        lab_zipcache.install()
+        scope = {{}}
+        exec(compile({source!r}, {filename!r}, "exec", 0, 1), scope)
+        print(scope["VALUE"])
+    """)
+    out = subprocess.run([sys.executable, "-S", "-c", script], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    return int(out)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the cache is written by root only")
+def test_mitogen_style_compiles_of_a_whole_module_go_through_the_cache(tmp_path):
+    cache = tmp_path / "cache"
+    source = "VALUE = 42\n" + "# padding\n" * 300  # above MIN_SOURCE
+    assert compile_module(source, cache) == 42
+    (entry,) = cache.iterdir()
+    import marshal  # pylint: disable=import-outside-toplevel
+    entry.write_bytes(marshal.dumps(compile("VALUE = 7\n", "x", "exec")))
+    assert compile_module(source, cache) == 7  # the same source and file name: the cached code
+    assert compile_module(source, cache, "master:/venv/other.py") == 42  # another file name
+
+
+def test_small_sources_and_other_kinds_of_compile_skip_the_cache(tmp_path):
+    cache = tmp_path / "cache"
+    assert compile_module("VALUE = 3\n", cache) == 3  # below MIN_SOURCE
+    sys.path.insert(0, str(TOOLS))
+    import lab_zipcache  # pylint: disable=import-outside-toplevel
+    lab_zipcache.CACHE_DIR = str(cache)
+    big = "VALUE = 1\n" + "#\n" * 2000
+    assert eval(lab_zipcache.cached_builtin_compile("1 + 1", "<s>", "eval")) == 2  # pylint: disable=eval-used
+    lab_zipcache.cached_builtin_compile(big, "f.py", "exec")  # dont_inherit not set
+    lab_zipcache.cached_builtin_compile(big, "f.py", "exec", 0, 1, 2)  # optimize given
+    assert not cache.exists()

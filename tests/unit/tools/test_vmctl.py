@@ -154,7 +154,7 @@ def test_boot_outcome_waits_for_the_end_of_the_boot(output, builtin, outcome):
 def test_user_data_installs_the_zip_import_cache_unless_told_not_to():
     parsed = yaml.safe_load(vmctl.user_data("n1", "ssh-ed25519 AAAA test\n", zipcache=True))
     files = {f["path"]: base64.b64decode(f["content"]) for f in parsed["write_files"]}
-    assert files[f"{vmctl.ZIPCACHE_DIR}/dockyard-lab-zipcache.pth"] == b"import dockyard_lab_zipcache\n"
+    assert files[f"{vmctl.ZIPCACHE_DIR}/dockyard-lab-zipcache.pth"] == b"import dockyard_lab_zipcache; dockyard_lab_zipcache.install()\n"
     assert files[f"{vmctl.ZIPCACHE_DIR}/dockyard_lab_zipcache.py"] == vmctl.ZIPCACHE_SOURCE.read_bytes()
     plain = yaml.safe_load(vmctl.user_data("n1", "ssh-ed25519 AAAA test\n", zipcache=False))
     assert "write_files" not in plain
