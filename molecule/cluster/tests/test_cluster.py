@@ -8,6 +8,7 @@ import time
 
 import pytest
 import testinfra
+import yaml
 from testinfra.utils.ansible_runner import AnsibleRunner
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
@@ -119,7 +120,8 @@ def test_docker_gwbridge_is_the_configured_one_everywhere():
 
 LABELS = {"m1": {"zone": "intra"}, "m2": {"zone": "intra"}, "m3": {"zone": "dmz"},
           "w1": {"zone": "dmz", "disk": "ssd"}}
-HTTPD = "sh -c 'echo hello-from-$(hostname) > /www/index.html; exec httpd -f -p 80 -h /www'"
+# The test services (created by the side effect, which verify follows)
+SERVICES = yaml.safe_load((pathlib.Path(__file__).parents[1] / "files" / "services.yml").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -151,15 +153,17 @@ def running_tasks(service):
     return placed
 
 
-def service(name, args):
+def service(name):
+    """Service NAME of files/services.yml, created unless the side effect already did."""
     m1 = node("m1")
-    m1.run(f"sudo docker service rm {name} >/dev/null 2>&1")
-    docker(m1, f"service create --detach --name {name} {args} busybox:local {HTTPD}")
+    if m1.run(f"sudo docker service inspect {name} >/dev/null 2>&1").rc != 0:
+        docker(m1, f"service create --detach --name {name} {SERVICES['services'][name]} "
+                   f"{SERVICES['image']} {SERVICES['command']}")
 
 
 @pytest.fixture(scope="module")
 def web_service(busybox_everywhere):
-    service("web", "--replicas 3 --publish 8080:80")
+    service("web")
     running_tasks("web")
     yield "web"
     node("m1").run("sudo docker service rm web")
@@ -168,14 +172,9 @@ def web_service(busybox_everywhere):
 @pytest.fixture(scope="module")
 def zoned_services(busybox_everywhere):
     """The seeds' example: a gateway and services placed by the zone labels from the inventory."""
-    names = {
-        "gateway": "--replicas 1 --constraint node.labels.zone==dmz --publish 8081:80",
-        "dmz-edge": "--mode global --constraint node.labels.zone==dmz "
-                    "--publish mode=host,target=80,published=8082",
-        "intra-app": "--replicas 4 --constraint node.labels.zone==intra",
-    }
-    for name, args in names.items():
-        service(name, args)
+    names = ["gateway", "dmz-edge", "intra-app"]
+    for name in names:
+        service(name)
     yield {name: running_tasks(name) for name in names}
     node("m1").run("sudo docker service rm " + " ".join(names))
 
