@@ -13,9 +13,9 @@ name in a traceback can be an earlier run's temporary path.
 
 Mitogen (the connection the Molecule scenarios and the lab use) imports nothing from a zip: it
 sends the source of every module a task needs (its own, Ansible's module_utils, the module)
-and compiles it with the builtin compile(), in every run anew: about 40 s of each guest's CPU
-before the first task of a run under TCG. builtins.compile is wrapped for that shape of call
-(a whole module, mode "exec", no flags, dont_inherit set) and goes through the same cache.
+and compiles it with the builtin compile(), in every run anew. builtins.compile is wrapped for
+that shape of call (a whole module, mode "exec", no flags, dont_inherit set) and goes through
+the same cache: on an idle TCG guest a `setup` (min) run took 7-9 s with it, 10.5 s without.
 """
 
 import builtins

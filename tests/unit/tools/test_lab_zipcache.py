@@ -21,16 +21,22 @@ def import_from_zip(tmp_path, zip_name, source, cache_dir):
     with zipfile.ZipFile(archive, "w") as out:
         out.writestr("pkg/__init__.py", "")
         out.writestr("pkg/mod.py", source)
+    return run_hooked(cache_dir, f"""
+        sys.path.insert(0, {str(archive)!r})
+        from pkg import mod
+        print(mod.VALUE)
+    """)
+
+
+def run_hooked(cache_dir, body):
+    """Run BODY in a fresh Python with the hooks installed (cache in CACHE_DIR); the int it prints."""
     script = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(TOOLS)!r})
         import lab_zipcache
         lab_zipcache.CACHE_DIR = {str(cache_dir)!r}
         lab_zipcache.install()
-        sys.path.insert(0, {str(archive)!r})
-        from pkg import mod
-        print(mod.VALUE)
-    """)
+    """) + textwrap.dedent(body)
     out = subprocess.run([sys.executable, "-S", "-c", script], check=True,
                          stdout=subprocess.PIPE, text=True).stdout
     return int(out)
@@ -76,19 +82,11 @@ def test_the_key_ignores_the_zip_path_but_not_the_path_inside_it():
 
 def compile_module(source, cache_dir, filename="master:/venv/ansible/module_utils/x.py"):
     """compile() a module's SOURCE the way Mitogen does, with the hook on; its VALUE."""
-    script = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {str(TOOLS)!r})
-        import lab_zipcache
-        lab_zipcache.CACHE_DIR = {str(cache_dir)!r}
-        lab_zipcache.install()
+    return run_hooked(cache_dir, f"""
         scope = {{}}
         exec(compile({source!r}, {filename!r}, "exec", 0, 1), scope)
         print(scope["VALUE"])
     """)
-    out = subprocess.run([sys.executable, "-S", "-c", script], check=True,
-                         stdout=subprocess.PIPE, text=True).stdout
-    return int(out)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the cache is written by root only")
@@ -103,6 +101,7 @@ def test_mitogen_style_compiles_of_a_whole_module_go_through_the_cache(tmp_path)
     assert compile_module(source, cache, "master:/venv/other.py") == 42  # another file name
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="the cache is written by root only")
 def test_small_sources_and_other_kinds_of_compile_skip_the_cache(tmp_path):
     cache = tmp_path / "cache"
     assert compile_module("VALUE = 3\n", cache) == 3  # below MIN_SOURCE
