@@ -21,6 +21,9 @@ DEPS_STAMP   := $(VENV)/.deps-$(shell cat requirements-dev.txt | sha256sum | cut
 GET_PIP_VER  := 24.2
 GET_PIP_SHIM := $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(GET_PIP_VER)).py
 
+# VM base images (tools/vm/build-image); make test needs only the cluster scenario's and the lab's.
+ALL_IMAGES    := bookworm trixie trixie-docker28 trixie-bare
+CI_IMAGES     := trixie
 ALL_SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
 .PHONY: help deps images lab lab-destroy test test-all lint sanity unit molecule build clean
@@ -52,17 +55,19 @@ $(COLLROOT)/ansible_collections/dockyard/swarm:
 	mkdir -p $(dir $@)
 	ln -sfn $(CURDIR) $@
 
-images: deps  ## build (or reuse) the Debian 12 and 13 VM base images (in parallel)
-	@tools/vm/build-image bookworm & b=$$!; tools/vm/build-image trixie & t=$$!; \
-	  wait $$b && wait $$t
+images: deps  ## build (or reuse) the VM base images in parallel (IMAGES="trixie ..." for some)
+	@pids=; for i in $(or $(IMAGES),$(ALL_IMAGES)); do tools/vm/build-image $$i & pids="$$pids $$!"; done; \
+	  rc=0; for p in $$pids; do wait $$p || rc=1; done; exit $$rc
 
-lab: deps images  ## boot the local lab (3 managers + 1 worker) and run site.yml
+lab: deps  ## boot the local lab (3 managers + 1 worker) and run site.yml
+	@$(MAKE) --no-print-directory images IMAGES="$(CI_IMAGES)"
 	$(VENV)/bin/python tools/lab.py up
 
 lab-destroy: deps  ## stop the lab VMs and remove their disks
 	$(VENV)/bin/python tools/lab.py down
 
-test: deps images  ## CI: yamllint, ansible-lint, sanity, unit, build, the cluster scenario
+test: deps  ## CI: yamllint, ansible-lint, sanity, unit, build, the cluster scenario
+	@$(MAKE) --no-print-directory images IMAGES="$(CI_IMAGES)"
 	$(VENV)/bin/pytest -c tests/gates/pytest.ini tests/gates
 
 test-all: deps images  ## every gate and every Molecule scenario (longer than CI allows here)

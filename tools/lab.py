@@ -38,7 +38,7 @@ def spec_from(inv: dict) -> dict:
         "platforms": [
             {
                 "name": name,
-                "image": hostvars[name].get("lab_vm_image", "debian12"),
+                "image": hostvars[name].get("lab_vm_image", "debian13"),
                 "memory": hostvars[name].get("lab_vm_memory", 1024),
                 "cpus": hostvars[name].get("lab_vm_cpus", 1),
                 "cluster_address": f"{hostvars[name]['swarm_advertise_addr']}/{hostvars[name].get('lab_vm_prefix', 24)}",

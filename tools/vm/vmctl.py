@@ -10,7 +10,7 @@ SPEC (JSON)::
 
     {"scenario": "cluster",
      "segment": "230.0.0.77:47102",          # emulated L2 segment of the cluster NICs
-     "platforms": [{"name": "m1", "image": "debian12", "memory": 1536, "cpus": 1,
+     "platforms": [{"name": "m1", "image": "debian13", "memory": 1536, "cpus": 1,
                     "cluster_address": "10.77.2.11/24"}]}
 
 Each VM gets a qcow2 overlay on its base image, a seed disk (hostname, the scenario's SSH key
@@ -19,7 +19,7 @@ boot by the built-in images' dockyard-seed unit, or by cloud-init on a cloud ima
 management NIC (user-mode NAT, SSH forwarded from 127.0.0.1 on a free port) and a cluster NIC
 on the scenario's segment (qemu socket multicast on 127.0.0.1).
 
-"image" is debian12/bookworm or debian13/trixie (built by tools/vm/build-image, booted with
+"image" is debian12/bookworm, debian13/trixie, debian13-docker28 or debian13-bare (built by tools/vm/build-image, booted with
 its own kernel) or the path of any cloud-init cloud image (booted by its own bootloader);
 DOCKYARD_VM_IMAGE overrides it for every platform.  DOCKYARD_VM_ACCEL=kvm|tcg|auto;
 DOCKYARD_VM_CPU=MODEL sets the CPU model under TCG (default max; qemu64 booted about 10 % faster
@@ -51,11 +51,17 @@ import sys
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
+# Built by tools/vm/build-image: Debian 12, Debian 13 (docker.io 26.1), Debian 13 with the
+# docker.io/docker-cli 28.x of Debian's next release, and a bare Debian 13 (nothing baked).
 BUILTIN_IMAGES = {
     "debian12": "bookworm",
     "bookworm": "bookworm",
     "debian13": "trixie",
     "trixie": "trixie",
+    "debian13-docker28": "trixie-docker28",
+    "trixie-docker28": "trixie-docker28",
+    "debian13-bare": "trixie-bare",
+    "trixie-bare": "trixie-bare",
 }
 SSH_USER = "molecule"
 # Who Ansible logs in as: the sudo user (the default), or root, whose tasks need no sudo and
@@ -140,7 +146,7 @@ def validate_spec(spec: dict) -> list[dict]:
         cpus = int(raw.get("cpus", 1))
         if memory < 512 or cpus < 1:
             raise SpecError(f"platform {name}: needs memory >= 512 (MiB) and cpus >= 1")
-        image = os.environ.get("DOCKYARD_VM_IMAGE") or raw.get("image", "debian12")
+        image = os.environ.get("DOCKYARD_VM_IMAGE") or raw.get("image", "debian13")
         if image not in BUILTIN_IMAGES and not pathlib.Path(image).is_file():
             raise SpecError(
                 f"platform {name}: image {image!r} is neither one of "
@@ -583,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.action == "down":
             print(json.dumps(down(args.state_dir)))
         else:
-            base, boot = resolve_image("debian12")
+            base, boot = resolve_image("debian13")
             print(detect_accel(boot["kernel"] if boot else None))
     except (SpecError, RuntimeError, subprocess.CalledProcessError) as exc:
         print(f"vmctl: {exc}", file=sys.stderr)
