@@ -19,8 +19,8 @@ boot by the built-in images' dockyard-seed unit, or by cloud-init on a cloud ima
 management NIC (user-mode NAT, SSH forwarded from 127.0.0.1 on a free port) and a cluster NIC
 on the scenario's segment (qemu socket multicast on 127.0.0.1).
 
-"image" is debian12/bookworm, debian13/trixie, debian13-docker28 or debian13-bare (built by tools/vm/build-image, booted with
-its own kernel) or the path of any cloud-init cloud image (booted by its own bootloader);
+"image" is debian12/bookworm, debian13/trixie, debian13-docker28 or debian13-bare (built by
+tools/vm/build-image, booted with its own kernel) or the path of any cloud-init cloud image (booted by its own bootloader);
 DOCKYARD_VM_IMAGE overrides it for every platform.  DOCKYARD_VM_ACCEL=kvm|tcg|auto;
 DOCKYARD_VM_CPU=MODEL sets the CPU model under TCG (default max; qemu64 booted about 10 % faster
 here, with no measurable difference for Python in the guest).  "ssh_user": "root" (built-in
