@@ -28,8 +28,8 @@ def test_docker_is_debian_13s_engine(host):
 def test_swarm_is_an_autolocked_manager(host):
     out = host.run("docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'")
     assert out.stdout.split() == ["active", "true"], out.stdout + out.stderr
-    autolock = host.run("docker swarm inspect --format '{{.Spec.EncryptionConfig.AutoLockManagers}}'")
-    assert autolock.stdout.strip() == "true"
+    autolock = host.run("docker info --format '{{.Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers}}'")
+    assert autolock.stdout.strip() == "true", autolock.stdout + autolock.stderr
 
 
 def test_keepalived_holds_the_vip(host):
