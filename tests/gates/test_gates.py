@@ -104,8 +104,9 @@ def test_collection_builds_installs_and_lists_its_content(tmp_path):
 
 # What `make test` (and so CI) runs: the cluster scenario, which exercises every role on a
 # 3+1 swarm. Side by side with it, the engine scenario slowed it twice over (its converge took
-# 30 min instead of 16: six TCG VMs on two cores, nice or not), and one after the other they
-# do not fit the 90-minute CI limit on this machine: `make test-all` runs both, see
+# 30 min instead of 16: six TCG VMs on two cores, nice or not), and one after the other the
+# three scenarios (33 + 17 + 12 min at a good pace on 2026-12-07, up to twice that at a slow
+# hour) do not fit the 90-minute CI limit on this machine: `make test-all` runs them all, see
 # docs/testing.md.
 SCENARIOS = os.environ.get("DOCKYARD_SCENARIOS", "cluster").split()
 # Past this many seconds after the first scenario started, a scenario still running is stopped
@@ -177,7 +178,7 @@ def mitogen_env() -> dict[str, str]:
 
     Under TCG every task of the plain SSH path starts Python (and sudo) anew in each guest:
     12-22 s per task on four VMs; Mitogen keeps one interpreter per host and answers the same
-    tasks in 0.4-3 s (docs/testing.md, 2026-12-03). A play that names its own strategy would
+    tasks in 0.4-3 s (measured 2026-12-03; git history of docs/testing.md). A play that names its own strategy would
     keep it and run plain (site.yml's plays do not). DOCKYARD_MITOGEN=0: plain.
     Mitogen counts its whole start in the guest (SSH, sudo, its Python) against the connection
     timeout, which plain SSH spends on the TCP and SSH handshake only: at a slow hour that
