@@ -36,6 +36,8 @@ options:
   wait_timeout:
     description:
       - Seconds to wait after the unlock until the node reports the swarm state C(active).
+      - Also how long transport errors (a connection reset or refused while dockerd restarts, a
+        read timeout) are retried, every 2 s, before the module fails saying so.
     type: int
     default: 120
   network_timeout:
@@ -69,7 +71,8 @@ attributes:
 extends_documentation_fragment:
   - dockyard.swarm.docker
 notes:
-  - A wrong key fails the module with a message saying so; the key itself is not printed.
+  - A wrong key fails the module with a message saying so; the key itself is not printed, so
+    the task that calls the module does not need C(no_log) to keep it out of the output.
   - With O(network_repairs) the module may restart dockerd on the node it unlocked (never on a
     node that was not locked).
 seealso:
@@ -152,7 +155,8 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
 
     client = api_client(module)
-    before = local_node_state(client.info())
+    deadline = time.time() + module.params["wait_timeout"]
+    before = local_node_state(answer(module, client.info, deadline, "docker info", {}))
     result = dict(changed=False, node_state=before, node_state_before=before,
                   used_previous_key=False, network_agent=None, network_repairs=0)
     if before != "locked":
@@ -181,17 +185,36 @@ def main():
     module.exit_json(**result)
 
 
+def transport_error(exc):
+    """Whether EXC is a failure to talk to dockerd (reset, refused, timeout), not an answer of it.
+
+    The SDK's APIError (an answer with an HTTP error status) derives from requests' errors,
+    which derive from OSError: it is told apart first.
+    """
+    return not isinstance(exc, APIError) and isinstance(exc, (DockerException, OSError))
+
+
+def answer(module, call, deadline, what, result):
+    """CALL's answer, asking again every 2 s while dockerd cannot be reached, until DEADLINE."""
+    while True:
+        try:
+            return call()
+        except Exception as exc:  # pylint: disable=broad-except
+            if not transport_error(exc):
+                raise
+            if time.time() >= deadline:
+                module.fail_json(msg="dockerd did not answer %s within %d s: %s"
+                                 % (what, module.params["wait_timeout"], exc), **result)
+        time.sleep(2)
+
+
 def unlock(module, client, keys, result):
     """Unlock with the first key the swarm takes; return that key."""
+    deadline = time.time() + module.params["wait_timeout"]
     for index, key in enumerate(keys):
-        try:
-            client.unlock_swarm(key)
-        except APIError as exc:
-            if wrong_key(exc):
-                continue
-            module.fail_json(msg="Unlocking the swarm failed: %s" % exc, **result)
-        result["used_previous_key"] = result["used_previous_key"] or index > 0
-        return key
+        if unlocked_with(module, client, key, deadline, result):
+            result["used_previous_key"] = result["used_previous_key"] or index > 0
+            return key
     module.fail_json(
         msg="The swarm rejected the unlock key%s: the node stays locked. Check the key "
             "(docker swarm unlock-key on an unlocked manager shows the current one)."
@@ -200,12 +223,37 @@ def unlock(module, client, keys, result):
     return None  # not reached: fail_json exits
 
 
+def unlocked_with(module, client, key, deadline, result):
+    """True once KEY unlocked the node, False when the swarm rejects KEY.
+
+    An unlock whose answer was lost (connection reset, read timeout) may have gone through:
+    the node's state tells, before the key is sent again.
+    """
+    while True:
+        try:
+            client.unlock_swarm(key)
+            return True
+        except APIError as exc:
+            if wrong_key(exc):
+                return False
+            module.fail_json(msg="Unlocking the swarm failed: %s" % exc, **result)
+        except Exception as exc:  # pylint: disable=broad-except
+            if not transport_error(exc):
+                raise
+            if time.time() >= deadline:
+                module.fail_json(msg="dockerd did not answer the unlock within %d s: %s"
+                                 % (module.params["wait_timeout"], exc), **result)
+        time.sleep(2)
+        if local_node_state(answer(module, client.info, deadline, "docker info", result)) != "locked":
+            return True
+
+
 def wait_active(module, client, result):
     deadline = time.time() + module.params["wait_timeout"]
-    state = local_node_state(client.info())
+    state = local_node_state(answer(module, client.info, deadline, "docker info", result))
     while state != "active" and time.time() < deadline:
         time.sleep(1)
-        state = local_node_state(client.info())
+        state = local_node_state(answer(module, client.info, deadline, "docker info", result))
     result["node_state"] = state
     if state != "active":
         module.fail_json(msg="The node was unlocked but is still %s after %d s"

@@ -76,3 +76,122 @@ def test_network_agent_clock_starts_when_the_swarm_answers(monkeypatch):
 def test_network_agent_check_can_be_turned_off(monkeypatch):
     wait, _clock = agent_answers(monkeypatch, [False])
     assert wait(FakeModule(network_timeout=0), client=None) is None
+
+
+class Failed(Exception):
+    """fail_json of the fake module."""
+
+
+class UnlockModule(FakeModule):
+    def fail_json(self, msg, **_result):
+        raise Failed(msg)
+
+
+class FakeEngine:
+    """A locked manager's dockerd: EVENTS say what each call does in turn (the last repeats).
+
+    "reset" drops the connection, "wrong" refuses the key, "ok" unlocks, "lost" unlocks but
+    drops the connection before answering.
+    """
+
+    def __init__(self, unlock_events, info_events=("answer",), key="SWMKEY-1-current"):
+        self.unlock_events = list(unlock_events)
+        self.info_events = list(info_events)
+        self.key = key
+        self.state = "locked"
+        self.unlock_calls = 0
+
+    @staticmethod
+    def _next(events):
+        return events.pop(0) if len(events) > 1 else events[0]
+
+    def unlock_swarm(self, key):
+        from requests.exceptions import ConnectionError as RequestsConnectionError
+        from ansible_collections.dockyard.swarm.plugins.module_utils.docker_api import APIError
+
+        self.unlock_calls += 1
+        event = self._next(self.unlock_events)
+        if event == "reset":
+            raise RequestsConnectionError("('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))")
+        if event == "wrong" or key != self.key:
+            raise APIError("400 Client Error: Bad Request (\"swarm could not be unlocked: invalid key\")")
+        self.state = "active"
+        if event == "lost":
+            raise RequestsConnectionError("Read timed out. (read timeout=60)")
+
+    def info(self):
+        from requests.exceptions import ConnectionError as RequestsConnectionError
+
+        if self._next(self.info_events) == "reset":
+            raise RequestsConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed connection'))")
+        return {"Swarm": {"LocalNodeState": self.state}}
+
+
+def unlock_with_clock(monkeypatch):
+    from ansible_collections.dockyard.swarm.plugins.modules import swarm_unlock
+
+    clock = FakeClock()
+    monkeypatch.setattr(swarm_unlock, "time", clock)
+    return swarm_unlock, clock
+
+
+def new_result():
+    return {"used_previous_key": False}
+
+
+def test_unlock_asks_again_through_connection_resets(monkeypatch):
+    swarm_unlock, _clock = unlock_with_clock(monkeypatch)
+    engine = FakeEngine(["reset", "reset", "ok"])
+    assert swarm_unlock.unlock(UnlockModule(), engine, ["SWMKEY-1-current"], new_result()) == "SWMKEY-1-current"
+    assert engine.state == "active"
+
+
+def test_an_unlock_whose_answer_was_lost_is_not_sent_again(monkeypatch):
+    swarm_unlock, _clock = unlock_with_clock(monkeypatch)
+    engine = FakeEngine(["lost"])
+    result = new_result()
+    assert swarm_unlock.unlock(UnlockModule(), engine, ["SWMKEY-1-current"], result) == "SWMKEY-1-current"
+    assert engine.unlock_calls == 1
+    assert result["used_previous_key"] is False
+
+
+def test_the_previous_key_is_tried_after_a_reset_and_a_refusal(monkeypatch):
+    swarm_unlock, _clock = unlock_with_clock(monkeypatch)
+    engine = FakeEngine(["reset", "ok"])
+    result = new_result()
+    keys = ["SWMKEY-1-stale", "SWMKEY-1-current"]
+    assert swarm_unlock.unlock(UnlockModule(), engine, keys, result) == "SWMKEY-1-current"
+    assert result["used_previous_key"] is True
+
+
+def test_transport_errors_fail_clearly_at_the_deadline(monkeypatch):
+    swarm_unlock, clock = unlock_with_clock(monkeypatch)
+    engine = FakeEngine(["reset"])
+    with pytest.raises(Failed, match="did not answer the unlock within 120 s: .*Connection reset"):
+        swarm_unlock.unlock(UnlockModule(wait_timeout=120), engine, ["SWMKEY-1-current"], new_result())
+    assert 1000 + 120 <= clock.now <= 1000 + 124
+
+
+def test_a_rejected_key_fails_without_printing_it(monkeypatch):
+    swarm_unlock, _clock = unlock_with_clock(monkeypatch)
+    engine = FakeEngine(["ok"])
+    with pytest.raises(Failed, match="rejected the unlock key and the 1 previous key") as failure:
+        swarm_unlock.unlock(UnlockModule(), engine, ["SWMKEY-1-a", "SWMKEY-1-b"], new_result())
+    assert "SWMKEY" not in str(failure.value)
+
+
+def test_waiting_for_active_reads_through_a_dropped_connection(monkeypatch):
+    swarm_unlock, _clock = unlock_with_clock(monkeypatch)
+    engine = FakeEngine(["ok"], info_events=["reset", "reset", "answer"])
+    engine.state = "active"
+    result = new_result()
+    swarm_unlock.wait_active(UnlockModule(), engine, result)
+    assert result["node_state"] == "active"
+
+
+def test_an_engine_error_that_is_not_transport_is_not_retried(monkeypatch):
+    from ansible_collections.dockyard.swarm.plugins.module_utils.docker_api import APIError
+
+    swarm_unlock, _clock = unlock_with_clock(monkeypatch)
+    assert swarm_unlock.transport_error(APIError("500 Server Error")) is False
+    assert swarm_unlock.transport_error(OSError("connection refused")) is True
