@@ -77,9 +77,24 @@ def _sorted_addresses(values):
     return sorted(set(values), key=key)
 
 
+def _controller_problems(controller, ssh_networks, ssh_port, host):
+    """The SSH connection of this run must stay allowed by firewall_ssh_sources."""
+    try:
+        address = ipaddress.ip_address(str(controller or "").strip())
+    except ValueError:
+        return []  # unknown (a local connection, a connection plugin without SSH_CONNECTION)
+    if address.version != 4:
+        return []  # IPv6 SSH is left alone (rule family ipv4)
+    if any(address in ipaddress.ip_network(net, strict=False) for net in ssh_networks):
+        return []
+    return ["firewall_ssh_sources (%s) do not contain %s, the address this run's SSH connection to %s "
+            "comes from: port %s would be closed to it. Add it (or its network)"
+            % (", ".join(ssh_networks), address, host, ssh_port)]
+
+
 def firewall_plan(host, nodes, backend="auto", extra_sources=None, data_path_port=None,
                   encrypted_overlays=False, vrrp_sources=None, ssh_sources=None, ssh_port=22,
-                  published=None):
+                  published=None, controller=None):
     """Plan the rules of one host.
 
     host: the inventory hostname the rules are for.
@@ -87,7 +102,11 @@ def firewall_plan(host, nodes, backend="auto", extra_sources=None, data_path_por
             "facts": ansible_facts}} for every swarm node in the inventory.
     vrrp_sources: addresses of the keepalived peers when this host holds a VIP, else empty.
     published: [{"port": N, "proto": "tcp"|"udp", "sources": [CIDR, ...]}].
+    controller: the address this run's SSH connection to the host comes from (SSH_CONNECTION),
+    which ssh_sources must contain; None when unknown.
     Returns {"problems": [...], "nodes": [address, ...], "rules": [...], "published": [...]}.
+    Each rule has a family: None (IPv4 and IPv6: the swarm's ports, dropped from anyone else
+    in both) or "ipv4" (SSH: only IPv4 sources can be listed, so IPv6 SSH is left alone).
     """
     problems = []
     if backend not in BACKENDS:
@@ -129,7 +148,11 @@ def firewall_plan(host, nodes, backend="auto", extra_sources=None, data_path_por
     if vrrp:
         rules.append({"name": "vrrp", "proto": "vrrp", "port": None, "sources": vrrp})
     if ssh_networks and ssh is not None:
-        rules.append({"name": "ssh", "proto": "tcp", "port": ssh, "sources": _sorted_addresses(ssh_networks)})
+        rules.append({"name": "ssh", "proto": "tcp", "port": ssh, "sources": _sorted_addresses(ssh_networks),
+                      "family": "ipv4"})
+        problems += _controller_problems(controller, ssh_networks, ssh, host)
+    for rule in rules:
+        rule.setdefault("family", None)
     taken = dict(((rule["proto"], rule["port"]), rule["name"]) for rule in rules)
 
     planned = []

@@ -39,10 +39,12 @@ def test_data_path_port_esp_vrrp_and_ssh():
                          extra_sources=["10.99.0.0/16"])
     assert plan["problems"] == []
     assert rule(plan, "swarm-data-path")["port"] == 4800
-    assert rule(plan, "swarm-esp") == {"name": "swarm-esp", "proto": "esp", "port": None, "sources": plan["nodes"]}
+    assert rule(plan, "swarm-esp") == {"name": "swarm-esp", "proto": "esp", "port": None, "sources": plan["nodes"],
+                                       "family": None}
     assert "10.99.0.0/16" in plan["nodes"]
     assert rule(plan, "vrrp")["sources"] == ["10.77.4.11", "10.77.4.12"]
-    assert rule(plan, "ssh") == {"name": "ssh", "proto": "tcp", "port": 2222, "sources": ["192.0.2.0/24"]}
+    assert rule(plan, "ssh") == {"name": "ssh", "proto": "tcp", "port": 2222, "sources": ["192.0.2.0/24"],
+                                 "family": "ipv4"}
 
 
 def test_no_vrrp_rule_without_peers_and_no_ssh_rule_without_sources():
@@ -84,3 +86,25 @@ def test_an_unresolvable_interface_or_a_stranger_host_is_a_problem():
     problems = firewall_plan("x9", nodes)["problems"]
     assert any("'ens4' of m3 is neither an IPv4 address nor an interface" in p for p in problems), problems
     assert any("x9 is not a swarm node of the inventory" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("controller,problem", [
+    ("192.0.2.7", None),
+    ("10.0.2.2", "firewall_ssh_sources (192.0.2.0/24) do not contain 10.0.2.2, the address this run's SSH connection"),
+    ("fd00::5", None),  # IPv6 SSH is left alone
+    ("", None),  # not over SSH
+    (None, None),
+])
+def test_ssh_sources_must_keep_the_controller(controller, problem):
+    plan = firewall_plan("m1", NODES, ssh_sources=["192.0.2.0/24"], controller=controller)
+    if problem is None:
+        assert plan["problems"] == []
+    else:
+        assert len(plan["problems"]) == 1 and plan["problems"][0].startswith(problem)
+
+
+def test_only_the_ssh_rule_is_limited_to_ipv4():
+    plan = firewall_plan("m1", NODES, ssh_sources=["192.0.2.0/24"])
+    assert {r["name"]: r["family"] for r in plan["rules"]} == {
+        "swarm-control": None, "swarm-gossip-tcp": None, "swarm-gossip-udp": None,
+        "swarm-data-path": None, "ssh": "ipv4"}

@@ -1,0 +1,123 @@
+"""swarm_preflight: refusals decided from docker info before any host changes."""
+
+import json
+
+import pytest
+
+from ansible_collections.dockyard.swarm.plugins.module_utils.swarm_preflight import node_state, swarm_preflight
+
+MANAGERS = ["m1", "m2", "m3"]
+ADDRS = {"m1": "10.0.0.1", "m2": "10.0.0.2", "m3": "10.0.0.3", "w1": "10.0.0.11"}
+
+
+def info(state="inactive", cluster="", manager=False, autolock=True, remotes=()):
+    swarm = {"LocalNodeState": state, "ControlAvailable": manager,
+             "RemoteManagers": [{"NodeID": "x", "Addr": "%s:2377" % a} for a in remotes] or None}
+    if cluster:
+        swarm["Cluster"] = {"ID": cluster, "Spec": {"EncryptionConfig": {"AutoLockManagers": autolock}}}
+    return {"rc": 0, "stdout": json.dumps(swarm)}
+
+
+def probes(**nodes):
+    out = {}
+    for host, probe in nodes.items():
+        out[host] = dict(probe, advertise=ADDRS[host])
+    return out
+
+
+def plan(nodes, workers=("w1",), **kwargs):
+    kwargs.setdefault("key_file", "/home/op/.local/share/dockyard-swarm/lab/unlock-key")
+    return swarm_preflight(nodes, MANAGERS, list(workers), **kwargs)
+
+
+def formed(autolock=True):
+    remotes = ADDRS["m1"], ADDRS["m2"], ADDRS["m3"]
+    nodes = {h: info("active", "C1", True, autolock, remotes) for h in MANAGERS}
+    nodes["w1"] = info("active", remotes=remotes)
+    return probes(**nodes)
+
+
+def test_states_without_docker_and_with_a_stopped_dockerd():
+    assert node_state({"rc": 2, "stdout": ""})[0] == "no docker"
+    assert node_state({"rc": 1, "stdout": "", "stderr": "Cannot connect to the Docker daemon"})[0] == "not answering"
+    assert node_state({"rc": 0, "stdout": '{"LocalNodeState": "locked"}'})[0] == "locked"
+
+
+def test_a_formed_autolocked_swarm_passes_without_a_new_key():
+    result = plan(formed())
+    assert result["problems"] == []
+    assert result["swarm_exists"] is True
+    assert result["new_key"] is False
+
+
+def test_a_new_swarm_needs_a_key_file():
+    nodes = probes(m1={"rc": 2, "stdout": ""}, m2=info(), m3=info(), w1=info())
+    assert plan(nodes)["new_key"] is True
+    assert plan(nodes)["problems"] == []
+    problems = plan(nodes, key_file="")["problems"]
+    assert len(problems) == 1
+    assert "would create the swarm" in problems[0] and "kept nowhere" in problems[0]
+
+
+def test_switching_autolock_on_needs_a_key_file():
+    problems = plan(formed(autolock=False), key_file="")["problems"]
+    assert len(problems) == 1
+    assert "would switch autolock on" in problems[0]
+    assert plan(formed(autolock=False), key_file="", autolock=False)["problems"] == []
+
+
+def test_an_existing_key_is_enough_without_a_key_file():
+    assert plan(formed(), key_file="")["problems"] == []
+
+
+def test_locked_managers_are_in_the_swarm_and_create_no_key():
+    nodes = formed()
+    nodes["m1"] = dict(info("locked"), advertise=ADDRS["m1"])
+    result = plan(nodes, key_file="")
+    assert result["new_key"] is False
+    assert result["problems"] == []
+
+
+def test_a_worker_of_a_foreign_swarm_is_refused_before_init():
+    nodes = probes(m1=info(), m2=info(), m3=info(), w1=info("active", remotes=["192.0.2.9"]))
+    problems = plan(nodes)["problems"]
+    assert len(problems) == 1
+    assert problems[0].startswith("w1 is in a swarm (managers 192.0.2.9) while no manager")
+
+
+def test_a_worker_of_a_foreign_swarm_is_refused_when_the_swarm_exists():
+    nodes = formed()
+    nodes["w1"] = dict(info("active", remotes=["192.0.2.9"]), advertise=ADDRS["w1"])
+    problems = plan(nodes)["problems"]
+    assert len(problems) == 1
+    assert "w1 is in a swarm whose managers (192.0.2.9) are not the inventory's" in problems[0]
+
+
+def test_managers_of_two_swarms_are_refused():
+    nodes = formed()
+    nodes["m3"] = dict(info("active", "C2", True), advertise=ADDRS["m3"])
+    problems = plan(nodes)["problems"]
+    assert len(problems) == 1
+    assert "mixes managers of 2 different swarms: m1, m2 / m3" in problems[0]
+
+
+@pytest.mark.parametrize("addr,host", [("10.0.0.1:2377", "10.0.0.1"), ("[fd00::1]:2377", "fd00::1"), ("10.0.0.1", "10.0.0.1")])
+def test_remote_manager_addresses(addr, host):
+    from ansible_collections.dockyard.swarm.plugins.module_utils.swarm_preflight import _host
+    assert _host(addr) == host
+
+
+def test_a_run_limited_to_a_worker_refuses_nothing_it_cannot_tell():
+    nodes = {"w1": formed()["w1"]}
+    result = plan(nodes, key_file="")
+    assert result["swarm_exists"] is None
+    assert result["problems"] == []
+
+
+def test_managers_whose_dockerd_does_not_answer_tell_nothing():
+    nodes = probes(m1={"rc": 1, "stdout": ""}, m2={"rc": 1, "stdout": ""}, m3={"rc": 1, "stdout": ""},
+                   w1=info("active", remotes=["10.0.0.1"]))
+    result = plan(nodes, key_file="")
+    assert result["swarm_exists"] is None
+    assert result["new_key"] is False
+    assert result["problems"] == []
