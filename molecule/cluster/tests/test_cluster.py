@@ -4,6 +4,7 @@ import base64
 import json
 import os
 import pathlib
+import re
 import time
 
 import pytest
@@ -277,7 +278,8 @@ def test_vrrp_password_never_reaches_the_ansible_log():
 
 BACKENDS = {"m1": "nftables", "m2": "firewalld", "m3": "ufw", "w1": "iptables"}
 STRANGER = "10.77.4.200"
-TCP_PORTS = (2377, 7946, 8080)  # 8080: the web service's port, published to 10.77.4.0/25 only
+# 8080: the web service's port, published to 10.77.4.0/25 only; 22: SSH, from the controller only
+TCP_PORTS = (2377, 7946, 8080, 22)
 UDP_PORTS = (7946, 4789)
 PROBE = base64.b64encode(b"""
 import concurrent.futures, json, socket, sys
@@ -394,6 +396,30 @@ def test_the_backend_of_each_node_holds_the_roles_rules(target):
     assert "2377" in out and "7946" in out and "4789" in out, out
     if BACKENDS[target] in ("firewalld", "ufw"):
         assert host.service({"firewalld": "firewalld", "ufw": "ufw"}[BACKENDS[target]]).is_running
+    # SSH is dropped from anyone but firewall_ssh_sources over IPv4 only (IPv6 SSH is left alone),
+    # and connections already established stay accepted.
+    ipv4_only_ssh_drop = {
+        "nftables": "meta nfproto ipv4 tcp dport 22 drop",
+        "firewalld": 'rule priority="-32000" family="ipv4" port port="22" protocol="tcp" drop',
+        "ufw": "22/tcp DENY Anywhere",  # columns squeezed below
+        "iptables": "-p tcp -m tcp --dport 22 -m comment --comment ssh -j DROP",
+    }[BACKENDS[target]]
+    if BACKENDS[target] == "ufw":
+        out = re.sub(r" +", " ", out)
+        assert "22/tcp (v6) DENY" not in out, out
+    assert ipv4_only_ssh_drop in out, out
+    if BACKENDS[target] == "nftables":
+        assert "ct state established,related accept" in out, out
+    if BACKENDS[target] == "iptables":
+        assert "-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN" in out, out
+
+
+@pytest.mark.parametrize("target", sorted(ADDRESSES))
+def test_ssh_answers_only_the_controller(firewall_probes, target):
+    # firewall_ssh_sources is the controller alone (10.0.2.2 through qemu's user network, which
+    # these tests log in through): the other nodes and the stranger are dropped.
+    assert firewall_probes["tcp"][(target, 22, "member")] == "filtered"
+    assert firewall_probes["tcp"][(target, 22, "stranger")] == "filtered"
 
 
 @pytest.mark.parametrize("target", sorted(ADDRESSES))

@@ -14,8 +14,11 @@ def apt_installs(host):
 
 
 def test_the_roles_installed_the_packages(host):
+    # prepare.yml recorded, before any run of the roles, that none of them was installed
+    before = host.file("/root/before-converge").content_string.splitlines()
     installs = apt_installs(host)
     for package in INSTALLED_BY_THE_ROLES:
+        assert f"{package} absent" in before, before
         assert host.package(package).is_installed, package
         assert re.search(rf"(^|\s){re.escape(package)}:amd64 ", installs), f"{package} not installed by apt on this VM"
 
