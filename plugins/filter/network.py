@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
-# Documentation: network_problems.yml and host_networks.yml next to this file.
+# Documentation: network_problems.yml, host_networks.yml and device_facts.yml next to this file.
 
 from ansible_collections.dockyard.swarm.plugins.module_utils.netcheck import (
+    device_facts,
     host_networks,
     network_problems,
 )
@@ -19,4 +20,5 @@ class FilterModule:
         return {
             "network_problems": network_problems,
             "host_networks": host_networks,
+            "device_facts": device_facts,
         }

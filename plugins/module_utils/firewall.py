@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.dockyard.swarm.plugins.module_utils.netcheck import device_facts
+
 BACKENDS = ("auto", "nftables", "firewalld", "ufw", "iptables")
 DEFAULT_DATA_PATH_PORT = 4789
 PROTOCOL_NUMBERS = {"esp": 50, "vrrp": 112}
@@ -30,7 +32,7 @@ def _address_of(value, facts):
         return str(ipaddress.IPv4Address(host))
     except ValueError:
         pass
-    data = (facts or {}).get(host.replace("-", "_").replace(".", "_")) or {}
+    data = device_facts(facts, host)
     address = (data.get("ipv4") or {}).get("address")
     return str(address) if address else None
 

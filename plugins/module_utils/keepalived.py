@@ -12,17 +12,25 @@ VIP (or the one named), a priority derived from the holder's place in the invent
 from __future__ import annotations
 
 import ipaddress
+import re
+
+from ansible_collections.dockyard.swarm.plugins.module_utils.netcheck import device_facts
 
 MAX_DERIVED_PRIORITY = 200
 PRIORITY_STEP = 10
 AUTH_PASS_MAX = 8  # keepalived uses only the first 8 characters of auth_pass
+# What keepalived.conf can hold without quoting: no whitespace, no quote, no brace, and no
+# "#" or "!", which start a comment anywhere on a line.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+AUTH_PASS_PATTERN = re.compile(r"^[\x21-\x7e]+$")
+AUTH_PASS_FORBIDDEN = set("\"'{}#!")
 
 
 def facts_addresses(facts):
     """IPv4 addresses of a host from its Ansible facts: [(device, IPv4Interface)]."""
     result = []
     for device in (facts or {}).get("interfaces", []) or []:
-        data = facts.get(device.replace("-", "_").replace(".", "_").replace(":", "_")) or {}
+        data = device_facts(facts, device)
         for entry in [data.get("ipv4") or {}] + list(data.get("ipv4_secondaries") or []):
             if entry.get("address") and entry.get("netmask"):
                 try:
@@ -94,6 +102,21 @@ def keepalived_plan(vips, holders, hostvars, auth_pass="", unicast=False):
                             % (number, iface.ip, seen_addresses[iface.ip]))
         if iface is not None:
             seen_addresses.setdefault(iface.ip, number)
+    names = {}
+    for number, vip, iface in parsed:
+        name = vip.get("name") if isinstance(vip, dict) else None
+        if name in (None, ""):
+            continue
+        if not NAME_PATTERN.match(str(name)):
+            problems.append("keepalived_vips[%d].name %r must be 1-64 letters, digits, '_', '.', ':' or '-' "
+                            "(it becomes a word of keepalived.conf)" % (number, name))
+        elif name in names:
+            problems.append("keepalived_vips[%d] and keepalived_vips[%d] share the name %s"
+                            % (names[name], number, name))
+        names.setdefault(name, number)
+    if auth_pass and (not AUTH_PASS_PATTERN.match(str(auth_pass)) or set(str(auth_pass)) & AUTH_PASS_FORBIDDEN):
+        problems.append("keepalived_auth_pass must be printable ASCII without spaces, quotes, braces, '#' or '!' "
+                        "(keepalived.conf would cut it or read a comment)")
     if auth_pass and len(str(auth_pass)) > AUTH_PASS_MAX:
         problems.append("keepalived_auth_pass is longer than %d characters: keepalived would silently "
                         "use only the first %d" % (AUTH_PASS_MAX, AUTH_PASS_MAX))

@@ -12,6 +12,13 @@ other nor an existing network; existing networks are not compared with each othe
 from __future__ import annotations
 
 import ipaddress
+import re
+
+
+def device_facts(facts, device):
+    """The facts of one network device: Ansible names them after the device with every '-', '.'
+    and ':' made '_' (br-lan -> br_lan, eth0.100 -> eth0_100, eth0:1 -> eth0_1)."""
+    return (facts or {}).get(re.sub(r"[-.:]", "_", str(device))) or {}
 
 
 def _parse(entry):

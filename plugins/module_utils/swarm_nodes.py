@@ -8,6 +8,8 @@ Nothing here talks to Docker, so all of it is unit-tested without an engine.
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["NodeNameError", "node_summary", "resolve_node", "label_value", "plan_labels"]
 
 
@@ -71,6 +73,33 @@ def label_value(value):
     if isinstance(value, (dict, list)):
         raise ValueError("A label value must be a string, a number or a boolean, not %r" % (value,))
     return str(value)
+
+
+def label_problems(labels, prefix=""):
+    """What is wrong with the labels asked for one node, one message each (empty: nothing).
+
+    Docker takes `docker node update --label-add KEY=VALUE`: a key must not be empty nor hold
+    whitespace, '=' or control characters; a value must be text on one line.
+    """
+    if labels is None:
+        return []
+    if not isinstance(labels, dict):
+        return ["the labels must be a dict, not %r" % (labels,)]
+    problems = []
+    for key, value in labels.items():
+        key = str(key)
+        if not key or re.search(r"[\s=\x00-\x1f\x7f]", key):
+            problems.append("the label key %r must not be empty nor contain whitespace, '=' or control characters" % key)
+        elif prefix and not key.startswith(prefix):
+            problems.append("the label %s is outside the managed prefix %r" % (key, prefix))
+        try:
+            text = label_value(value)
+        except ValueError as exc:
+            problems.append("%s: %s" % (key, exc))
+            continue
+        if re.search(r"[\x00-\x1f\x7f]", text):
+            problems.append("the value of label %s must be one line without control characters" % key)
+    return problems
 
 
 def plan_labels(current, wanted, mode="merge", prefix=""):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+from ansible_collections.dockyard.swarm.plugins.module_utils.swarm_nodes import label_problems
+
 __all__ = ["swarm_preflight"]
 
 IN_SWARM = ("active", "locked", "pending", "error")
@@ -42,8 +44,9 @@ def _host(addr):
 def swarm_preflight(probes, managers, workers, autolock=True, key_file=""):
     """Plan and refusals from each node's `docker info` .Swarm.
 
-    probes: {host: {'rc': int, 'stdout': JSON of .Swarm, 'advertise': the node's address}}, for
-    the hosts of this run. Returns {'states': {host: state}, 'swarm_exists': bool or None (no
+    probes: {host: {'rc': int, 'stdout': JSON of .Swarm, 'advertise': the node's address,
+    'labels': swarm_node_labels, 'labels_prefix': swarm_node_labels_prefix}}, for the hosts of
+    this run. Returns {'states': {host: state}, 'swarm_exists': bool or None (no
     manager of the run answered), 'new_key': bool, 'problems': [str]}.
     new_key: autolock would make Docker create an unlock key (swarm init, or autolock switched on).
     """
@@ -85,6 +88,10 @@ def swarm_preflight(probes, managers, workers, autolock=True, key_file=""):
                 "%s is in a swarm whose managers (%s) are not the inventory's managers (%s). Make it "
                 "leave that swarm (docker swarm leave) or remove it from the inventory."
                 % (host, ", ".join(sorted(remotes)), ", ".join(sorted(manager_addrs))))
+
+    for host in managers + workers:
+        for problem in label_problems(probes[host].get("labels"), probes[host].get("labels_prefix") or ""):
+            problems.append("swarm_node_labels of %s: %s." % (host, problem))
 
     autolock_off = [h for h in managers if swarms[h].get("ControlAvailable")
                     and not ((((swarms[h].get("Cluster") or {}).get("Spec") or {})

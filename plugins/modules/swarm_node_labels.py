@@ -106,6 +106,7 @@ from ansible_collections.dockyard.swarm.plugins.module_utils.docker_api import (
 )
 from ansible_collections.dockyard.swarm.plugins.module_utils.swarm_nodes import (
     NodeNameError,
+    label_problems,
     label_value,
     node_summary,
     plan_labels,
@@ -152,8 +153,9 @@ def main():
             node = resolve_node(name, known)
             if wanted is None:
                 wanted = {}
-            if not isinstance(wanted, dict):
-                raise ValueError("the labels of %r must be a dict, not %r" % (name, wanted))
+            problems = label_problems(wanted, params["prefix"])
+            if problems:
+                raise ValueError("; ".join(problems))
             wanted = dict((str(k), label_value(v)) for k, v in wanted.items())
             current = by_id[node["id"]]["Spec"].get("Labels") or {}
             new, changes = plan_labels(current, wanted, params["mode"], params["prefix"])

@@ -75,10 +75,25 @@ def test_explicit_priority_wins():
     ([VIP], dict(HOSTVARS, m2=dict(HOSTVARS["m2"], keepalived_priority=255)), "keepalived_priority of m2 must be 1-254"),
     ([VIP], dict(HOSTVARS, m2=dict(HOSTVARS["m2"], keepalived_priority=200)), "hosts m1, m2 share keepalived_priority 200"),
     (["10.77.4.100/24"], HOSTVARS, "must be a dict"),
+    ([dict(VIP, name="web vip")], HOSTVARS, "keepalived_vips[0].name 'web vip' must be 1-64 letters"),
+    ([dict(VIP, name="web}")], HOSTVARS, "keepalived_vips[0].name 'web}' must be 1-64 letters"),
+    ([dict(VIP, name="web"), dict(VIP, name="web", virtual_router_id=52, address="10.77.4.101/24")], HOSTVARS,
+     "keepalived_vips[0] and keepalived_vips[1] share the name web"),
 ])
 def test_bad_input_is_named(vips, hostvars, message):
     problems = keepalived_plan(vips, HOLDERS, hostvars)["problems"]
     assert any(message in p for p in problems), problems
+
+
+@pytest.mark.parametrize("password", ["pa ss", "pa#ss", "pa!ss", 'pa"ss', "pa{ss", "pä", "a\nb"])
+def test_passwords_keepalived_conf_cannot_hold_are_refused(password):
+    problems = keepalived_plan([VIP], HOLDERS, HOSTVARS, auth_pass=password)["problems"]
+    assert any("printable ASCII without spaces" in p for p in problems), problems
+    assert all(password not in p for p in problems)  # the password is never in a message
+
+
+def test_a_named_vip_with_a_plain_name_passes():
+    assert keepalived_plan([dict(VIP, name="VI_web-1.a")], HOLDERS, HOSTVARS, auth_pass="s3cr3t-X")["problems"] == []
 
 
 def test_long_password_and_empty_group_are_refused():

@@ -66,3 +66,12 @@ def test_host_networks_ignore_docker_interfaces_loopback_and_default_route():
               {"dst": "172.17.0.0/16", "dev": "docker0"}, {"dst": "10.0.2.3", "dev": "ens4"}]
     assert [n["cidr"] for n in host_networks(interfaces, routes)] == [
         "10.0.2.0/24", "10.0.2.0/24", "10.0.2.3/32"]
+
+
+@pytest.mark.parametrize("device,key", [("eth0", "eth0"), ("br-lan", "br_lan"), ("eth0.100", "eth0_100"), ("eth0:1", "eth0_1")])
+def test_device_facts_of_vlan_bridge_and_alias_devices(device, key):
+    from ansible_collections.dockyard.swarm.plugins.module_utils.netcheck import device_facts
+
+    facts = {key: {"ipv4": {"address": "10.0.0.1"}}}
+    assert device_facts(facts, device) == {"ipv4": {"address": "10.0.0.1"}}
+    assert device_facts(facts, "wlan9") == {}

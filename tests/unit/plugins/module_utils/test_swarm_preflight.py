@@ -121,3 +121,31 @@ def test_managers_whose_dockerd_does_not_answer_tell_nothing():
     assert result["swarm_exists"] is None
     assert result["new_key"] is False
     assert result["problems"] == []
+
+
+@pytest.mark.parametrize("labels,message", [
+    ({"": "x"}, "the label key '' must not be empty"),
+    ({"zone name": "dmz"}, "the label key 'zone name' must not be empty nor contain whitespace"),
+    ({"zone=dmz": "x"}, "the label key 'zone=dmz'"),
+    ({"zone\n": "x"}, "the label key 'zone\\n'"),
+    ({"zone": "dmz\nintra"}, "the value of label zone must be one line"),
+    ({"zone": {"a": 1}}, "zone: A label value must be a string"),
+    (["zone=dmz"], "the labels must be a dict"),
+])
+def test_bad_labels_are_refused_before_any_change(labels, message):
+    nodes = formed()
+    nodes["w1"]["labels"] = labels
+    problems = plan(nodes)["problems"]
+    assert len(problems) == 1 and problems[0].startswith("swarm_node_labels of w1: " + message), problems
+
+
+def test_labels_outside_the_managed_prefix_are_refused():
+    nodes = formed()
+    nodes["m1"].update(labels={"site.zone": "a", "zone": "b"}, labels_prefix="site.")
+    assert plan(nodes)["problems"] == ["swarm_node_labels of m1: the label zone is outside the managed prefix 'site.'."]
+
+
+def test_good_labels_pass():
+    nodes = formed()
+    nodes["w1"]["labels"] = {"zone": "dmz", "disk": "ssd", "rack": 3, "gpu": False, "node.role.x": "a-b_c"}
+    assert plan(nodes)["problems"] == []
