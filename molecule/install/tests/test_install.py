@@ -53,3 +53,9 @@ def test_nftables_carries_the_swarm_rules(host):
     ruleset = host.run("nft list ruleset").stdout
     for port in ("2377", "7946", "4789"):
         assert port in ruleset, port
+
+
+def test_vrrp_leaves_from_the_nodes_cluster_address(host):
+    # multicast here (no keepalived_unicast): the source the firewall's VRRP allow list names
+    conf = host.file("/etc/keepalived/keepalived.conf").content_string
+    assert "mcast_src_ip 10.77.5.11" in conf, conf
