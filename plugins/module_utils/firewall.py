@@ -96,7 +96,7 @@ def _controller_problems(controller, ssh_networks, ssh_port, host):
 
 def firewall_plan(host, nodes, backend="auto", extra_sources=None, data_path_port=None,
                   encrypted_overlays=False, vrrp_sources=None, ssh_sources=None, ssh_port=22,
-                  published=None, controller=None):
+                  published=None, controller=None, control_port=2377):
     """Plan the rules of one host.
 
     host: the inventory hostname the rules are for.
@@ -104,6 +104,7 @@ def firewall_plan(host, nodes, backend="auto", extra_sources=None, data_path_por
             "facts": ansible_facts}} for every swarm node in the inventory.
     vrrp_sources: addresses of the keepalived peers when this host holds a VIP, else empty.
     published: [{"port": N, "proto": "tcp"|"udp", "sources": [CIDR, ...]}].
+    control_port: the port this host's swarm management listens on (swarm_listen_addr, 2377).
     controller: the address this run's SSH connection to the host comes from (SSH_CONNECTION),
     which ssh_sources must contain; None when unknown.
     Returns {"problems": [...], "nodes": [address, ...], "rules": [...], "published": [...]}.
@@ -140,7 +141,8 @@ def firewall_plan(host, nodes, backend="auto", extra_sources=None, data_path_por
     vrrp = _sorted_addresses(_networks(vrrp_sources, "VRRP peers", problems))
 
     rules = [
-        {"name": "swarm-control", "proto": "tcp", "port": 2377, "sources": swarm_sources},
+        {"name": "swarm-control", "proto": "tcp", "sources": swarm_sources,
+         "port": _port(control_port, "the swarm listen port", problems, 1, 65535) or 2377},
         {"name": "swarm-gossip-tcp", "proto": "tcp", "port": 7946, "sources": swarm_sources},
         {"name": "swarm-gossip-udp", "proto": "udp", "port": 7946, "sources": swarm_sources},
         {"name": "swarm-data-path", "proto": "udp", "port": port, "sources": swarm_sources},

@@ -41,7 +41,10 @@ def _host(addr):
     return addr.rsplit(":", 1)[0] if addr.count(":") == 1 else addr
 
 
-def swarm_preflight(probes, managers, workers, autolock=True, key_file=""):
+DEFAULT_DATA_PATH_PORT = 4789
+
+
+def swarm_preflight(probes, managers, workers, autolock=True, key_file="", data_path_port=None):
     """Plan and refusals from each node's `docker info` .Swarm.
 
     probes: {host: {'rc': int, 'stdout': JSON of .Swarm, 'advertise': the node's address,
@@ -88,6 +91,31 @@ def swarm_preflight(probes, managers, workers, autolock=True, key_file=""):
                 "%s is in a swarm whose managers (%s) are not the inventory's managers (%s). Make it "
                 "leave that swarm (docker swarm leave) or remove it from the inventory."
                 % (host, ", ".join(sorted(remotes)), ", ".join(sorted(manager_addrs))))
+
+    # Ports the swarm already uses cannot be changed by a run: a different value in the
+    # inventory would open the firewall on the wrong port and make joins miss the managers.
+    wanted_dpp = int(data_path_port) if data_path_port not in (None, "") else DEFAULT_DATA_PATH_PORT
+    for host in managers:
+        cluster = swarms[host].get("Cluster") or {}
+        if cluster.get("DataPathPort") and int(cluster["DataPathPort"]) != wanted_dpp:
+            problems.append(
+                "The swarm's data path port is %s but swarm_data_path_port asks for %s: Docker sets it "
+                "only when the swarm is created. Set swarm_data_path_port: %s."
+                % (cluster["DataPathPort"], wanted_dpp, cluster["DataPathPort"]))
+            break
+    advertised = {}
+    for host in managers + workers:
+        for remote in swarms[host].get("RemoteManagers") or []:
+            advertised[remote.get("NodeID")] = remote.get("Addr") or ""
+    for host in managers:
+        node_id = swarms[host].get("NodeID")
+        addr = advertised.get(node_id) if node_id else None
+        wanted = probes[host].get("listen_port")
+        if addr and wanted and addr.rsplit(":", 1)[-1] != str(wanted):
+            problems.append(
+                "%s is a manager on %s, but its swarm_listen_addr asks for port %s. A manager's port "
+                "changes only when it leaves and joins again; set the port it uses in swarm_listen_addr."
+                % (host, addr, wanted))
 
     for host in managers + workers:
         for problem in label_problems(probes[host].get("labels"), probes[host].get("labels_prefix") or ""):

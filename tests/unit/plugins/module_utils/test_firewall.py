@@ -108,3 +108,8 @@ def test_only_the_ssh_rule_is_limited_to_ipv4():
     assert {r["name"]: r["family"] for r in plan["rules"]} == {
         "swarm-control": None, "swarm-gossip-tcp": None, "swarm-gossip-udp": None,
         "swarm-data-path": None, "ssh": "ipv4"}
+
+
+def test_the_control_rule_follows_the_listen_port():
+    assert rule(firewall_plan("m1", NODES), "swarm-control")["port"] == 2377
+    assert rule(firewall_plan("m1", NODES, control_port=2400), "swarm-control")["port"] == 2400

@@ -10,18 +10,22 @@ MANAGERS = ["m1", "m2", "m3"]
 ADDRS = {"m1": "10.0.0.1", "m2": "10.0.0.2", "m3": "10.0.0.3", "w1": "10.0.0.11"}
 
 
-def info(state="inactive", cluster="", manager=False, autolock=True, remotes=()):
-    swarm = {"LocalNodeState": state, "ControlAvailable": manager,
-             "RemoteManagers": [{"NodeID": "x", "Addr": "%s:2377" % a} for a in remotes] or None}
+NODE_IDS = {"10.0.0.1": "id-m1", "10.0.0.2": "id-m2", "10.0.0.3": "id-m3", "10.0.0.11": "id-w1"}
+
+
+def info(state="inactive", cluster="", manager=False, autolock=True, remotes=(), node_id="", data_path_port=4789, port=2377):
+    swarm = {"LocalNodeState": state, "ControlAvailable": manager, "NodeID": node_id,
+             "RemoteManagers": [{"NodeID": NODE_IDS.get(a, "x"), "Addr": "%s:%d" % (a, port)} for a in remotes] or None}
     if cluster:
-        swarm["Cluster"] = {"ID": cluster, "Spec": {"EncryptionConfig": {"AutoLockManagers": autolock}}}
+        swarm["Cluster"] = {"ID": cluster, "Spec": {"EncryptionConfig": {"AutoLockManagers": autolock}},
+                            "DataPathPort": data_path_port}
     return {"rc": 0, "stdout": json.dumps(swarm)}
 
 
 def probes(**nodes):
     out = {}
     for host, probe in nodes.items():
-        out[host] = dict(probe, advertise=ADDRS[host])
+        out[host] = dict(probe, advertise=ADDRS[host], listen_port=2377)
     return out
 
 
@@ -30,10 +34,10 @@ def plan(nodes, workers=("w1",), **kwargs):
     return swarm_preflight(nodes, MANAGERS, list(workers), **kwargs)
 
 
-def formed(autolock=True):
+def formed(autolock=True, **kwargs):
     remotes = ADDRS["m1"], ADDRS["m2"], ADDRS["m3"]
-    nodes = {h: info("active", "C1", True, autolock, remotes) for h in MANAGERS}
-    nodes["w1"] = info("active", remotes=remotes)
+    nodes = {h: info("active", "C1", True, autolock, remotes, node_id="id-" + h, **kwargs) for h in MANAGERS}
+    nodes["w1"] = info("active", remotes=remotes, node_id="id-w1", **kwargs)
     return probes(**nodes)
 
 
@@ -149,3 +153,22 @@ def test_good_labels_pass():
     nodes = formed()
     nodes["w1"]["labels"] = {"zone": "dmz", "disk": "ssd", "rack": 3, "gpu": False, "node.role.x": "a-b_c"}
     assert plan(nodes)["problems"] == []
+
+
+def test_a_data_path_port_other_than_the_swarms_is_refused():
+    assert plan(formed(data_path_port=4800), data_path_port=4800)["problems"] == []
+    problems = plan(formed(data_path_port=4800))["problems"]
+    assert problems == ["The swarm's data path port is 4800 but swarm_data_path_port asks for 4789: Docker sets it "
+                        "only when the swarm is created. Set swarm_data_path_port: 4800."]
+
+
+def test_a_listen_port_other_than_the_managers_is_refused():
+    nodes = formed(port=2400)
+    assert len(plan(nodes)["problems"]) == 3  # every manager listens on 2400, the inventory says 2377
+    for host in MANAGERS:
+        nodes[host]["listen_port"] = 2400
+    assert plan(nodes)["problems"] == []
+    nodes["m2"]["listen_port"] = 2377
+    assert plan(nodes)["problems"] == [
+        "m2 is a manager on 10.0.0.2:2400, but its swarm_listen_addr asks for port 2377. A manager's port "
+        "changes only when it leaves and joins again; set the port it uses in swarm_listen_addr."]
