@@ -40,14 +40,21 @@ def stub(directory, name, body):
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
 
 
-def run_check(tmp_path, docker_active=True, info=None, node=None, node_status=22):
-    """Exit status of the check; info/node None = that API call fails without a body (timeout)."""
+INGRESS_WITH_PEERS = '{"Name":"ingress","Ingress":true,"Peers":[{"Name":"m1-1a2b","IP":"10.77.4.11"}]}'
+INGRESS_NO_PEERS = '{"Name":"ingress","Ingress":true,"Peers":null}'
+NO_INGRESS = '{"message":"network ingress not found"}'
+
+
+def run_check(tmp_path, docker_active=True, info=None, node=None, node_status=22, ingress=INGRESS_WITH_PEERS):
+    """Exit status of the check; info/node/ingress None = that API call fails without a body (timeout)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     stub(bin_dir, "systemctl", f"exit {0 if docker_active else 3}\n")
     answers = {"/info": (info, 0 if info is not None else 28),
                "/nodes/abc123": (node, 0 if node in (NODE_ACTIVE, NODE_DRAINED) else
-                                 (node_status if node is not None else 28))}
+                                 (node_status if node is not None else 28)),
+               "/networks/ingress?verbose=true": (ingress, 0 if ingress in (INGRESS_WITH_PEERS, INGRESS_NO_PEERS) else
+                                                  (22 if ingress is not None else 28))}
     cases = "".join(f"  *{url}) printf '%s' '{(body or '').replace(chr(39), chr(39) + chr(92) + chr(39) + chr(39))}'; exit {code} ;;\n"
                     for url, (body, code) in answers.items())
     stub(bin_dir, "curl", f'url="${{@: -1}}"\ncase "$url" in\n{cases}esac\nexit 7\n')
@@ -65,6 +72,9 @@ def run_check(tmp_path, docker_active=True, info=None, node=None, node_status=22
     ("no leader: the availability cannot have changed", {"info": INFO_MANAGER, "node": NO_LEADER, "node_status": 22}, 0),
     ("the node lookup times out", {"info": INFO_MANAGER, "node": None}, 4),
     ("another API error", {"info": INFO_MANAGER, "node": '{"message":"node abc123 not found"}'}, 4),
+    ("the network agent does not run", {"info": INFO_WORKER, "ingress": INGRESS_NO_PEERS}, 7),
+    ("no ingress network to tell by", {"info": INFO_WORKER, "ingress": NO_INGRESS}, 0),
+    ("the ingress lookup times out", {"info": INFO_WORKER, "ingress": None}, 2),
 ])
 def test_the_checks_verdict(tmp_path, case, kwargs, verdict):
     assert run_check(tmp_path, **kwargs) == verdict, case

@@ -1,8 +1,9 @@
-"""swarm_unlock: engine errors told apart, the wait for the network agent (the rest runs on real managers)."""
+"""node_agent (swarm_unlock, swarm_network_agent): engine errors told apart, transport errors retried,
+the wait for the network agent and its repair (the rest runs on real managers)."""
 
 import pytest
 
-from ansible_collections.dockyard.swarm.plugins.modules.swarm_unlock import wrong_key
+from ansible_collections.dockyard.swarm.plugins.module_utils.node_agent import wrong_key
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -36,11 +37,11 @@ class FakeModule:
 
 def agent_answers(monkeypatch, answers):
     """Make network_agent_running answer from ANSWERS in turn (the last one repeats)."""
-    from ansible_collections.dockyard.swarm.plugins.modules import swarm_unlock
+    from ansible_collections.dockyard.swarm.plugins.module_utils import node_agent
     from ansible_collections.dockyard.swarm.plugins.module_utils.docker_api import APIError
 
     clock = FakeClock()
-    monkeypatch.setattr(swarm_unlock, "time", clock)
+    monkeypatch.setattr(node_agent, "time", clock)
     queue = list(answers)
 
     def answer(_client):
@@ -49,8 +50,8 @@ def agent_answers(monkeypatch, answers):
             raise APIError("rpc error: code = Unknown desc = The swarm does not have a leader")
         return value
 
-    monkeypatch.setattr(swarm_unlock, "network_agent_running", answer)
-    return swarm_unlock.wait_network_agent, clock
+    monkeypatch.setattr(node_agent, "network_agent_running", answer)
+    return node_agent.wait_network_agent, clock
 
 
 @pytest.mark.parametrize("answers,expected", [
@@ -128,11 +129,11 @@ class FakeEngine:
 
 
 def unlock_with_clock(monkeypatch):
-    from ansible_collections.dockyard.swarm.plugins.modules import swarm_unlock
+    from ansible_collections.dockyard.swarm.plugins.module_utils import node_agent
 
     clock = FakeClock()
-    monkeypatch.setattr(swarm_unlock, "time", clock)
-    return swarm_unlock, clock
+    monkeypatch.setattr(node_agent, "time", clock)
+    return node_agent, clock
 
 
 def new_result():
@@ -140,58 +141,124 @@ def new_result():
 
 
 def test_unlock_asks_again_through_connection_resets(monkeypatch):
-    swarm_unlock, _clock = unlock_with_clock(monkeypatch)
+    node_agent, _clock = unlock_with_clock(monkeypatch)
     engine = FakeEngine(["reset", "reset", "ok"])
-    assert swarm_unlock.unlock(UnlockModule(), engine, ["SWMKEY-1-current"], new_result()) == "SWMKEY-1-current"
+    assert node_agent.unlock(UnlockModule(), engine, ["SWMKEY-1-current"], new_result()) == "SWMKEY-1-current"
     assert engine.state == "active"
 
 
 def test_an_unlock_whose_answer_was_lost_is_not_sent_again(monkeypatch):
-    swarm_unlock, _clock = unlock_with_clock(monkeypatch)
+    node_agent, _clock = unlock_with_clock(monkeypatch)
     engine = FakeEngine(["lost"])
     result = new_result()
-    assert swarm_unlock.unlock(UnlockModule(), engine, ["SWMKEY-1-current"], result) == "SWMKEY-1-current"
+    assert node_agent.unlock(UnlockModule(), engine, ["SWMKEY-1-current"], result) == "SWMKEY-1-current"
     assert engine.unlock_calls == 1
     assert result["used_previous_key"] is False
 
 
 def test_the_previous_key_is_tried_after_a_reset_and_a_refusal(monkeypatch):
-    swarm_unlock, _clock = unlock_with_clock(monkeypatch)
+    node_agent, _clock = unlock_with_clock(monkeypatch)
     engine = FakeEngine(["reset", "ok"])
     result = new_result()
     keys = ["SWMKEY-1-stale", "SWMKEY-1-current"]
-    assert swarm_unlock.unlock(UnlockModule(), engine, keys, result) == "SWMKEY-1-current"
+    assert node_agent.unlock(UnlockModule(), engine, keys, result) == "SWMKEY-1-current"
     assert result["used_previous_key"] is True
 
 
 def test_transport_errors_fail_clearly_at_the_deadline(monkeypatch):
-    swarm_unlock, clock = unlock_with_clock(monkeypatch)
+    node_agent, clock = unlock_with_clock(monkeypatch)
     engine = FakeEngine(["reset"])
     with pytest.raises(Failed, match="did not answer the unlock within 120 s: .*Connection reset"):
-        swarm_unlock.unlock(UnlockModule(wait_timeout=120), engine, ["SWMKEY-1-current"], new_result())
+        node_agent.unlock(UnlockModule(wait_timeout=120), engine, ["SWMKEY-1-current"], new_result())
     assert 1000 + 120 <= clock.now <= 1000 + 124
 
 
 def test_a_rejected_key_fails_without_printing_it(monkeypatch):
-    swarm_unlock, _clock = unlock_with_clock(monkeypatch)
+    node_agent, _clock = unlock_with_clock(monkeypatch)
     engine = FakeEngine(["ok"])
     with pytest.raises(Failed, match="rejected the unlock key and the 1 previous key") as failure:
-        swarm_unlock.unlock(UnlockModule(), engine, ["SWMKEY-1-a", "SWMKEY-1-b"], new_result())
+        node_agent.unlock(UnlockModule(), engine, ["SWMKEY-1-a", "SWMKEY-1-b"], new_result())
     assert "SWMKEY" not in str(failure.value)
 
 
 def test_waiting_for_active_reads_through_a_dropped_connection(monkeypatch):
-    swarm_unlock, _clock = unlock_with_clock(monkeypatch)
+    node_agent, _clock = unlock_with_clock(monkeypatch)
     engine = FakeEngine(["ok"], info_events=["reset", "reset", "answer"])
     engine.state = "active"
     result = new_result()
-    swarm_unlock.wait_active(UnlockModule(), engine, result)
+    node_agent.wait_active(UnlockModule(), engine, result)
     assert result["node_state"] == "active"
 
 
 def test_an_engine_error_that_is_not_transport_is_not_retried(monkeypatch):
     from ansible_collections.dockyard.swarm.plugins.module_utils.docker_api import APIError
 
-    swarm_unlock, _clock = unlock_with_clock(monkeypatch)
-    assert swarm_unlock.transport_error(APIError("500 Server Error")) is False
-    assert swarm_unlock.transport_error(OSError("connection refused")) is True
+    node_agent, _clock = unlock_with_clock(monkeypatch)
+    assert node_agent.transport_error(APIError("500 Server Error")) is False
+    assert node_agent.transport_error(OSError("connection refused")) is True
+
+
+class RepairEngine(FakeEngine):
+    """A node whose network agent starts only after AGENT_AFTER restarts of dockerd."""
+
+    def __init__(self, agent_after, locks=True):
+        super().__init__(["ok"])
+        self.state = "active"
+        self.restarts = 0
+        self.agent_after = agent_after
+        self.locks = locks
+
+
+class RepairModule(UnlockModule):
+    def __init__(self, engine, repairs=2):
+        super().__init__(network_timeout=10, wait_timeout=60)
+        self.params["network_repairs"] = repairs
+        self.engine = engine
+
+    def run_command(self, argv):
+        assert argv == ["systemctl", "restart", "docker"]
+        self.engine.restarts += 1
+        self.engine.state = "locked" if self.engine.locks else "active"
+        return 0, "", ""
+
+
+def repair_with_clock(monkeypatch, engine):
+    node_agent, clock = unlock_with_clock(monkeypatch)
+    monkeypatch.setattr(node_agent, "network_agent_running", lambda _client: engine.restarts >= engine.agent_after)
+    return node_agent, clock
+
+
+def test_a_node_whose_agent_runs_is_left_alone(monkeypatch):
+    engine = RepairEngine(agent_after=0)
+    node_agent, _clock = repair_with_clock(monkeypatch, engine)
+    result = {"used_previous_key": False, "network_repairs": 0}
+    node_agent.ensure_network_agent(RepairModule(engine), engine, result, ["SWMKEY-1-current"])
+    assert result["network_agent"] is True and engine.restarts == 0
+
+
+def test_a_dead_agent_is_repaired_by_a_restart_and_an_unlock(monkeypatch):
+    engine = RepairEngine(agent_after=1)
+    node_agent, _clock = repair_with_clock(monkeypatch, engine)
+    result = {"used_previous_key": False, "network_repairs": 0}
+    node_agent.ensure_network_agent(RepairModule(engine), engine, result, ["SWMKEY-1-stale", "SWMKEY-1-current"])
+    assert result["network_agent"] is True
+    assert result["network_repairs"] == 1 and engine.restarts == 1
+    assert engine.state == "active" and result["used_previous_key"] is True
+
+
+def test_a_worker_is_repaired_without_a_key(monkeypatch):
+    engine = RepairEngine(agent_after=2, locks=False)
+    node_agent, _clock = repair_with_clock(monkeypatch, engine)
+    result = {"used_previous_key": False, "network_repairs": 0}
+    node_agent.ensure_network_agent(RepairModule(engine), engine, result, [])
+    assert result["network_agent"] is True and result["network_repairs"] == 2
+    assert engine.unlock_calls == 0
+
+
+def test_an_agent_that_never_starts_fails_clearly(monkeypatch):
+    engine = RepairEngine(agent_after=99, locks=False)
+    node_agent, _clock = repair_with_clock(monkeypatch, engine)
+    result = {"used_previous_key": False, "network_repairs": 0}
+    with pytest.raises(Failed, match="network agent does not run .* also after 2 restart"):
+        node_agent.ensure_network_agent(RepairModule(engine), engine, result, [], "w1 joined but")
+    assert engine.restarts == 2
