@@ -20,7 +20,16 @@ from ansible_collections.dockyard.swarm.plugins.module_utils.docker_api import (
     network_agent_running,
 )
 
-__all__ = ["answer", "ensure_network_agent", "transport_error", "unlock", "wait_active", "wrong_key"]
+__all__ = ["NODE_AGENT_ARGS", "answer", "ensure_network_agent", "node_state", "transport_error", "unlock",
+           "wait_active", "wrong_key"]
+
+# Options of the modules that use these functions (besides the unlock key, required by one).
+NODE_AGENT_ARGS = dict(
+    previous_unlock_keys=dict(type="list", elements="str", default=[], no_log=True),
+    wait_timeout=dict(type="int", default=120),
+    network_timeout=dict(type="int", default=90),
+    network_repairs=dict(type="int", default=2),
+)
 
 
 def wrong_key(exc):
@@ -50,6 +59,12 @@ def answer(module, call, deadline, what, result):
                 module.fail_json(msg="dockerd did not answer %s within %d s: %s"
                                  % (what, module.params["wait_timeout"], exc), **result)
         time.sleep(2)
+
+
+def node_state(module, client):
+    """The node's swarm state (LocalNodeState), asking again while dockerd cannot be reached."""
+    deadline = time.time() + module.params["wait_timeout"]
+    return local_node_state(answer(module, client.info, deadline, "docker info", {}))
 
 
 def unlock(module, client, keys, result):

@@ -103,8 +103,6 @@ used_previous_key:
   sample: false
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockyard.swarm.plugins.module_utils.docker_api import (
@@ -112,29 +110,22 @@ from ansible_collections.dockyard.swarm.plugins.module_utils.docker_api import (
     APIError,
     DockerException,
     api_client,
-    local_node_state,
     network_agent_running,
 )
 from ansible_collections.dockyard.swarm.plugins.module_utils.node_agent import (
-    answer,
+    NODE_AGENT_ARGS,
     ensure_network_agent,
+    node_state,
 )
 
 
 def main():
-    argument_spec = dict(
-        unlock_key=dict(type="str", default="", no_log=True),
-        previous_unlock_keys=dict(type="list", elements="str", default=[], no_log=True),
-        wait_timeout=dict(type="int", default=120),
-        network_timeout=dict(type="int", default=90),
-        network_repairs=dict(type="int", default=2),
-    )
+    argument_spec = dict(unlock_key=dict(type="str", default="", no_log=True), **NODE_AGENT_ARGS)
     argument_spec.update(DOCKER_COMMON_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
 
     client = api_client(module)
-    deadline = time.time() + module.params["wait_timeout"]
-    state = local_node_state(answer(module, client.info, deadline, "docker info", {}))
+    state = node_state(module, client)
     result = dict(changed=False, node_state=state, network_agent=None, network_repairs=0,
                   used_previous_key=False)
     if state == "locked":

@@ -123,37 +123,28 @@ network_repairs:
   sample: 0
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockyard.swarm.plugins.module_utils.docker_api import (
     DOCKER_COMMON_ARGS,
     api_client,
-    local_node_state,
 )
 from ansible_collections.dockyard.swarm.plugins.module_utils.node_agent import (
-    answer,
+    NODE_AGENT_ARGS,
     ensure_network_agent,
+    node_state,
     unlock,
     wait_active,
 )
 
 
 def main():
-    argument_spec = dict(
-        unlock_key=dict(type="str", required=True, no_log=True),
-        previous_unlock_keys=dict(type="list", elements="str", default=[], no_log=True),
-        wait_timeout=dict(type="int", default=120),
-        network_timeout=dict(type="int", default=90),
-        network_repairs=dict(type="int", default=2),
-    )
+    argument_spec = dict(unlock_key=dict(type="str", required=True, no_log=True), **NODE_AGENT_ARGS)
     argument_spec.update(DOCKER_COMMON_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
 
     client = api_client(module)
-    deadline = time.time() + module.params["wait_timeout"]
-    before = local_node_state(answer(module, client.info, deadline, "docker info", {}))
+    before = node_state(module, client)
     result = dict(changed=False, node_state=before, node_state_before=before,
                   used_previous_key=False, network_agent=None, network_repairs=0)
     if before != "locked":
