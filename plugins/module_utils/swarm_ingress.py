@@ -9,11 +9,16 @@ Nothing here talks to Docker.
 from __future__ import annotations
 
 import ipaddress
+import json
 
-__all__ = ["MTU_OPTION", "ingress_settings", "ingress_differences", "ingress_publishers",
-           "missing_ingress_peers", "redeploy_done", "without_ingress_ports"]
+__all__ = ["MTU_OPTION", "SAVED_ENDPOINT_LABEL", "ingress_settings", "ingress_differences", "ingress_publishers",
+           "labels_with_saved_endpoint", "missing_ingress_peers", "redeploy_done", "saved_endpoints",
+           "without_ingress_ports"]
 
 MTU_OPTION = "com.docker.network.driver.mtu"
+# A service whose ingress ports a recreation removed keeps its original EndpointSpec here until
+# they are back, so that a recreation that fails half-way loses no port: a re-run restores them.
+SAVED_ENDPOINT_LABEL = "dockyard.swarm.ingress-endpoint"
 # Task states after which a task's container holds no network endpoint any more.
 TERMINAL_TASK_STATES = frozenset(("complete", "shutdown", "failed", "rejected", "remove", "orphaned"))
 
@@ -69,6 +74,30 @@ def ingress_publishers(services):
         if any((p.get("PublishMode") or "ingress") == "ingress" for p in spec.get("Ports") or []):
             found[svc["Spec"]["Name"]] = spec
     return found
+
+
+def saved_endpoints(services):
+    """{service name: the EndpointSpec saved in its label} for the services whose ingress ports an
+    unfinished recreation removed."""
+    found = {}
+    for svc in services:
+        text = (svc["Spec"].get("Labels") or {}).get(SAVED_ENDPOINT_LABEL)
+        if not text:
+            continue
+        try:
+            found[svc["Spec"]["Name"]] = json.loads(text)
+        except ValueError:
+            continue
+    return found
+
+
+def labels_with_saved_endpoint(labels, endpoint_spec):
+    """The service's labels with ENDPOINT_SPEC saved (None: with the saved one removed)."""
+    out = dict(labels or {})
+    out.pop(SAVED_ENDPOINT_LABEL, None)
+    if endpoint_spec is not None:
+        out[SAVED_ENDPOINT_LABEL] = json.dumps(endpoint_spec, sort_keys=True)
+    return out
 
 
 def without_ingress_ports(endpoint_spec):

@@ -56,6 +56,10 @@ options:
     description:
       - Allow recreating the network while services publish ports through it; their ports are
         unavailable during the recreation (seconds to a minute).
+      - While its ports are away, each service keeps its original endpoint spec in the label
+        C(dockyard.swarm.ingress-endpoint). When the recreation fails, the module puts an
+        ingress network with the previous settings and the ports back; when that fails too, the
+        label stays and the next run of the module (with any settings) restores the ports first.
     type: bool
     default: false
   wait_timeout:
@@ -144,10 +148,13 @@ from ansible_collections.dockyard.swarm.plugins.module_utils.docker_api import (
 )
 from ansible_collections.dockyard.swarm.plugins.module_utils.swarm_ingress import (
     MTU_OPTION,
+    SAVED_ENDPOINT_LABEL,
     ingress_differences,
     ingress_publishers,
     ingress_settings,
+    labels_with_saved_endpoint,
     missing_ingress_peers,
+    saved_endpoints,
     redeploy_done,
     without_ingress_ports,
 )
@@ -158,9 +165,15 @@ except ImportError:
     pass  # api_client() fails the module with a clear message first
 
 
-def set_endpoint(module, client, name, endpoint_spec):
+class RecreationFailed(Exception):
+    """A step of the recreation did not finish (its message says which)."""
+
+
+def set_endpoint(module, client, name, endpoint_spec, saved=None):
     """Replace a service's EndpointSpec, redeploy its tasks, wait until the new ones run.
 
+    SAVED: the original EndpointSpec, kept in the service's label SAVED_ENDPOINT_LABEL while its
+    ingress ports are away (None removes the label: the ports are back).
     The tasks are replaced (as `docker service update --force` does, rolling by the service's
     update config) in both directions: a running task keeps its endpoint on the ingress network
     it started on, so while the old ingress is removed no task may still hold one (seen on VMs:
@@ -173,7 +186,8 @@ def set_endpoint(module, client, name, endpoint_spec):
         force = ((svc["Spec"].get("TaskTemplate") or {}).get("ForceUpdate") or 0) + 1
         try:
             client.update_service(svc["ID"], svc["Version"]["Index"], endpoint_spec=endpoint_spec,
-                                  task_template={"ForceUpdate": force}, fetch_current_spec=True)
+                                  task_template={"ForceUpdate": force}, fetch_current_spec=True,
+                                  labels=labels_with_saved_endpoint(svc["Spec"].get("Labels"), saved))
             break
         except APIError as exc:
             if "out of sequence" not in str(exc) or time.time() > deadline:
@@ -184,8 +198,64 @@ def set_endpoint(module, client, name, endpoint_spec):
         if redeploy_done(client.tasks(filters={"service": svc["ID"]}), force, expected):
             return
         time.sleep(2)
-    module.fail_json(msg="The tasks of %s were not redeployed with the new ports within %d s"
-                     % (name, module.params["wait_timeout"]))
+    raise RecreationFailed("the tasks of %s were not redeployed with the new ports within %d s"
+                           % (name, module.params["wait_timeout"]))
+
+
+def create_ingress(client, name, settings):
+    """Create the ingress network with SETTINGS (subnet, gateway, mtu, encrypted; each optional)."""
+    options = {}
+    if settings.get("mtu"):
+        options[MTU_OPTION] = str(settings["mtu"])
+    if settings.get("encrypted"):
+        options["encrypted"] = ""
+    ipam = None
+    if settings.get("subnet"):
+        ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=settings["subnet"], gateway=settings.get("gateway") or None)])
+    client.create_network(name, driver="overlay", options=options or None, ipam=ipam, ingress=True)
+
+
+def recreate(module, client, current_net, current, publishers, pending):
+    """Remove the publishers' ingress ports (saving them in a label), replace the ingress network,
+    put the ports back. PENDING: services whose ports an earlier attempt removed already."""
+    params = module.params
+    for name, spec in sorted(publishers.items()):
+        if name not in pending:
+            set_endpoint(module, client, name, without_ingress_ports(spec), saved=spec)
+    if current_net:
+        deadline = time.time() + params["wait_timeout"]
+        while True:
+            try:
+                client.remove_network(current_net["Id"])
+                break
+            except APIError as exc:
+                if time.time() > deadline:
+                    raise RecreationFailed("the old ingress network could not be removed: %s" % exc)
+                time.sleep(3)
+    # The subnet (and gateway) only when asked for: otherwise Docker takes one from the swarm's
+    # address pool. The MTU and encryption stay as they were unless asked for.
+    create_ingress(client, params["name"], dict(
+        subnet=params["subnet"], gateway=params["gateway"],
+        mtu=params["mtu"] if params["mtu"] is not None else current.get("mtu"),
+        encrypted=params["encrypted"] if params["encrypted"] is not None else current.get("encrypted")))
+    for name, spec in sorted(publishers.items()):
+        set_endpoint(module, client, name, spec, saved=None)
+
+
+def put_back(module, client, current, publishers):
+    """After a failed recreation: an ingress network again (the old one, or a new one with the old
+    settings) and every service's original ports back. Returns what happened, for the message."""
+    try:
+        if find_ingress(client) is None:
+            create_ingress(client, module.params["name"], current)
+        for name, spec in sorted(publishers.items()):
+            if saved_endpoints([client.inspect_service(name)]):
+                set_endpoint(module, client, name, spec, saved=None)
+    except (APIError, RecreationFailed) as exc:
+        return ("Putting the previous ingress and the ports back failed too (%s). The services keep their "
+                "original ports in the label %s: run again (the same settings, or the previous ones) and "
+                "they are restored." % (exc, SAVED_ENDPOINT_LABEL))
+    return "The previous ingress settings and the services' ports %s are back." % ", ".join(sorted(publishers))
 
 
 def wait_for_every_node(module, client, deadline):
@@ -275,12 +345,14 @@ def main():
     except ValueError as exc:
         module.fail_json(msg="Invalid subnet or gateway: %s" % exc)
     publishers = ingress_publishers(services)
+    pending = saved_endpoints(services)  # ports an unfinished recreation took away
+    publishers.update(pending)
     after = dict(current)
     after.update((k, v) for k, v in wanted.items() if v is not None)
-    result = dict(changed=bool(differences), differences=differences,
-                  services=sorted(publishers) if differences else [], ingress=after,
+    result = dict(changed=bool(differences or pending), differences=differences,
+                  services=sorted(publishers) if differences else sorted(pending), ingress=after,
                   missing_nodes=[], missing_node_ids=[], diff=dict(before=current, after=after))
-    if not differences:
+    if not differences and not pending:
         try:
             report_missing(result, ingress_missing_nodes(client))
         except APIError as exc:
@@ -289,7 +361,7 @@ def main():
             module.warn("The ingress network matches, but the nodes %s are not on it (no routing mesh there); "
                         "restarting dockerd on them makes them join." % ", ".join(result["missing_nodes"]))
         module.exit_json(**result)
-    if publishers and not params["recreate_with_services"]:
+    if differences and publishers and not params["recreate_with_services"]:
         module.fail_json(
             msg="The ingress network differs (%s) but the services %s publish ports through it. "
                 "Nothing was changed. Set recreate_with_services=true to remove their ports, "
@@ -299,36 +371,14 @@ def main():
         module.exit_json(**result)
 
     try:
-        for name, spec in sorted(publishers.items()):
-            set_endpoint(module, client, name, without_ingress_ports(spec))
-        if current_net:
-            deadline = time.time() + params["wait_timeout"]
-            while True:
-                try:
-                    client.remove_network(current_net["Id"])
-                    break
-                except APIError as exc:
-                    if time.time() > deadline:
-                        module.fail_json(msg="The old ingress network could not be removed: %s. "
-                                             "The services %s have no published ingress ports now."
-                                         % (exc, ", ".join(sorted(publishers))), **result)
-                    time.sleep(3)
-        options = {}
-        if params["mtu"] is not None:
-            options[MTU_OPTION] = str(params["mtu"])
-        elif current.get("mtu"):
-            options[MTU_OPTION] = str(current["mtu"])
-        if params["encrypted"] or (params["encrypted"] is None and current.get("encrypted")):
-            options["encrypted"] = ""
-        ipam = None
-        if params["subnet"]:
-            ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=params["subnet"], gateway=params["gateway"])])
-        client.create_network(params["name"], driver="overlay", options=options or None, ipam=ipam,
-                              ingress=True)
-        for name, spec in sorted(publishers.items()):
-            set_endpoint(module, client, name, spec)
-    except APIError as exc:
-        module.fail_json(msg="Recreating the ingress network failed: %s" % exc, **result)
+        if differences:
+            recreate(module, client, current_net, current, publishers, pending)
+        else:
+            for name, spec in sorted(pending.items()):  # a re-run after a failed recreation
+                set_endpoint(module, client, name, spec, saved=None)
+    except (APIError, RecreationFailed) as exc:
+        module.fail_json(msg="Recreating the ingress network failed: %s. %s"
+                         % (exc, put_back(module, client, current, publishers)), **result)
 
     deadline = time.time() + params["wait_timeout"]
     absent = wait_for_every_node(module, client, deadline)
