@@ -12,17 +12,26 @@ import time
 
 address, port, limit = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 start = int(time.time())
-tcp = socket.socket()
-udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for attempt in range(30):  # dockerd lets go of the port while it leaves the swarm
+tcp = udp = None
+while tcp is None and time.time() < start + 120:  # dockerd lets go of the port while it leaves
+    tcp = socket.socket()
+    # closed gossip connections stay in TIME_WAIT on the port for a minute; SO_REUSEADDR binds
+    # past them, and still keeps dockerd out while this socket listens (Linux)
+    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         tcp.bind((address, port))
         udp.bind((address, port))
-        break
+        tcp.listen(1)
     except OSError as exc:
         print("waiting for the port: %s" % exc, flush=True)
+        tcp.close()
+        udp.close()
+        tcp = None
         time.sleep(1)
-tcp.listen(1)
+if tcp is None:
+    print("never bound %s:%d" % (address, port), flush=True)
+    sys.exit(2)
 print("holding %s:%d" % (address, port), flush=True)
 while time.time() < start + limit:
     log = subprocess.run(["journalctl", "--unit", "docker", "--since", "@%d" % start, "--no-pager", "--output", "cat"],
