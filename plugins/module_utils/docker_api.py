@@ -64,16 +64,18 @@ def find_ingress(client):
     return None
 
 
-def network_agent_running(client):
+def network_agent_running(client, expect_ingress=False):
     """Whether this node's network agent (gossip, service discovery, the routing mesh) runs.
 
     It lists the node among the ingress network's peers once it runs. Docker can leave it
     stopped after an autolocked manager is unlocked (moby/moby#38318): the node then rejects
     every task that needs a network ("cannot create a swarm scoped network when swarm is not
-    active"). None when there is no ingress network to tell by.
+    active"). A worker whose agent did not start has no ingress network at all (only managers
+    see the swarm's networks without it): EXPECT_INGRESS (the swarm has one, as read on a
+    manager) makes that a False. None when there is no ingress network to tell by.
     """
     ingress = find_ingress(client)
     if ingress is None:
-        return None
+        return False if expect_ingress else None
     verbose = client.inspect_network(ingress["Id"], verbose=True)
     return bool(verbose.get("Peers"))

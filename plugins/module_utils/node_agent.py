@@ -5,7 +5,8 @@
 swarm_unlock and swarm_network_agent (one implementation of the repair: restart dockerd, unlock
 it again when it comes back locked, wait until it is active and its agent runs).
 
-Functions take the module (params wait_timeout, network_timeout, network_repairs; fail_json),
+Functions take the module (params wait_timeout, network_timeout, network_repairs, and
+expect_ingress when the module has it; fail_json),
 the Docker API client and the module's result dict, which they fill in.
 """
 
@@ -132,7 +133,7 @@ def wait_network_agent(module, client):
     deadline = None
     while True:
         try:
-            running = network_agent_running(client)
+            running = network_agent_running(client, module.params.get("expect_ingress", False))
         except (APIError, DockerException, OSError):
             running = "unknown"  # no leader yet, or dockerd busy
         now = time.time()

@@ -20,7 +20,9 @@ description:
     not within O(network_timeout), the module restarts dockerd, unlocks an autolocked manager
     again with O(unlock_key) (or O(previous_unlock_keys)), and waits again, at most
     O(network_repairs) times, then fails saying so.
-  - A node that is not in a swarm, or a swarm without an ingress network, is left alone.
+  - A node that is not in a swarm, or a swarm without an ingress network, is left alone. A
+    worker whose agent did not start has no ingress network at all (only managers see the
+    swarm's networks without their agent), so set O(expect_ingress) when the swarm has one.
   - Uses the same implementation as M(dockyard.swarm.swarm_unlock), which checks the agent after
     every unlock.
 author:
@@ -51,6 +53,13 @@ options:
     description: How many times to restart dockerd when the agent does not run; V(0) fails instead.
     type: int
     default: 2
+  expect_ingress:
+    description:
+      - Whether the swarm has an ingress network (read on a manager). A node without it locally
+        then has no running agent. With V(false), a node without an ingress network is left
+        alone (RV(network_agent) is V(null)); a worker whose agent failed goes unnoticed.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -73,9 +82,13 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Ensure the network agent runs on a node that just joined
+- name: Ensure the network agent runs on a manager that just joined
   dockyard.swarm.swarm_network_agent:
     unlock_key: "{{ vault_swarm_unlock_key }}"
+
+- name: Ensure the network agent runs on a worker that just joined a swarm with an ingress network
+  dockyard.swarm.swarm_network_agent:
+    expect_ingress: true
 """
 
 RETURN = r"""
@@ -120,7 +133,8 @@ from ansible_collections.dockyard.swarm.plugins.module_utils.node_agent import (
 
 
 def main():
-    argument_spec = dict(unlock_key=dict(type="str", default="", no_log=True), **NODE_AGENT_ARGS)
+    argument_spec = dict(unlock_key=dict(type="str", default="", no_log=True),
+                         expect_ingress=dict(type="bool", default=False), **NODE_AGENT_ARGS)
     argument_spec.update(DOCKER_COMMON_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
 
@@ -136,7 +150,7 @@ def main():
 
     if module.check_mode:
         try:
-            result["network_agent"] = network_agent_running(client)
+            result["network_agent"] = network_agent_running(client, module.params["expect_ingress"])
         except (APIError, DockerException, OSError):
             result["network_agent"] = None
         result["changed"] = result["network_agent"] is False

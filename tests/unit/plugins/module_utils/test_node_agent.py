@@ -44,7 +44,7 @@ def agent_answers(monkeypatch, answers):
     monkeypatch.setattr(node_agent, "time", clock)
     queue = list(answers)
 
-    def answer(_client):
+    def answer(_client, _expect_ingress=False):
         value = queue.pop(0) if len(queue) > 1 else queue[0]
         if value == "no leader":
             raise APIError("rpc error: code = Unknown desc = The swarm does not have a leader")
@@ -224,7 +224,7 @@ class RepairModule(UnlockModule):
 
 def repair_with_clock(monkeypatch, engine):
     node_agent, clock = unlock_with_clock(monkeypatch)
-    monkeypatch.setattr(node_agent, "network_agent_running", lambda _client: engine.restarts >= engine.agent_after)
+    monkeypatch.setattr(node_agent, "network_agent_running", lambda _client, _expect=False: engine.restarts >= engine.agent_after)
     return node_agent, clock
 
 
@@ -262,3 +262,42 @@ def test_an_agent_that_never_starts_fails_clearly(monkeypatch):
     with pytest.raises(Failed, match="network agent does not run .* also after 2 restart"):
         node_agent.ensure_network_agent(RepairModule(engine), engine, result, [], "w1 joined but")
     assert engine.restarts == 2
+
+
+class NetworksClient:
+    """The Docker API's network calls on a node that sees NETWORKS (inspected), with PEERS on ingress."""
+
+    def __init__(self, networks, peers):
+        self.nets = {net["Id"]: net for net in networks}
+        self.peers = peers
+
+    def networks(self, filters):
+        assert filters == {"driver": "overlay"}
+        return [{"Id": net_id} for net_id in self.nets]
+
+    def inspect_network(self, net_id, verbose=False):
+        return dict(self.nets[net_id], Peers=self.peers) if verbose else self.nets[net_id]
+
+
+@pytest.mark.parametrize("networks,peers,expect_ingress,expected", [
+    ([{"Id": "i", "Ingress": True}], [{"IP": "10.77.4.21"}], False, True),
+    ([{"Id": "i", "Ingress": True}], None, False, False),  # a manager whose agent stopped
+    ([{"Id": "o", "Ingress": False}], None, False, None),  # no ingress: nothing to tell by
+    ([], None, True, False),  # a worker whose agent did not start has no ingress at all
+    ([{"Id": "o", "Ingress": False}], None, True, False),
+])
+def test_a_worker_without_the_swarms_ingress_has_no_agent(networks, peers, expect_ingress, expected):
+    from ansible_collections.dockyard.swarm.plugins.module_utils.docker_api import network_agent_running
+
+    assert network_agent_running(NetworksClient(networks, peers), expect_ingress) is expected
+
+
+def test_the_wait_asks_with_the_modules_expectation(monkeypatch):
+    from ansible_collections.dockyard.swarm.plugins.module_utils import node_agent
+
+    asked = []
+    monkeypatch.setattr(node_agent, "network_agent_running", lambda _client, expect: asked.append(expect) or True)
+    module = FakeModule()
+    module.params["expect_ingress"] = True
+    assert node_agent.wait_network_agent(module, client=None) is True
+    assert asked == [True]
