@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """A local apt repository with Debian's next release's docker.io and docker-cli (28.x), for the
 engine upgrade checks: the VMs reach no mirror, so the scenario copies this directory into them
 and adds it as `deb [trusted=yes] file:/srv/dockyard-repo ./`.
 
-    tools/vm/docker-repo [DIR]     (default ~/.cache/dockyard-swarm/docker-repo; prints DIR)
+    python3 tools/vm/docker_repo.py [DIR]     (default ~/.cache/dockyard-swarm/docker-repo; prints DIR)
 
 Downloads the two packages with apt-get and a private apt state under DIR/.apt (the host's own
 sources and lists are not touched), and writes DIR/Packages. Kept once built; delete DIR to
@@ -51,7 +50,7 @@ def main():
     repo.mkdir(parents=True, exist_ok=True)
     with open(repo / ".lock", "w", encoding="utf-8") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # parallel scenarios wait and reuse it
-        if (repo / "Packages").is_file() and all(list(repo.glob(name.split("/")[0] + "_*.deb")) for name in PACKAGES):
+        if (repo / "Packages").is_file() and all(list(repo.glob(name.split("/", maxsplit=1)[0] + "_*.deb")) for name in PACKAGES):
             print(repo)
             return
         state = repo / ".apt"
@@ -59,7 +58,7 @@ def main():
             (state / sub).mkdir(parents=True, exist_ok=True)
         (state / "sources.list").write_text("deb [check-valid-until=no] %s sid main\n" % MIRROR, encoding="utf-8")
         (state / "state" / "status").touch()
-        print("docker-repo: fetching %s from sid (%s)" % (" ".join(PACKAGES), MIRROR), file=sys.stderr)
+        print("docker_repo.py: fetching %s from sid (%s)" % (" ".join(PACKAGES), MIRROR), file=sys.stderr)
         apt(state, "update")
         apt(state, "download", *PACKAGES, cwd=repo)
         index(repo)
