@@ -50,7 +50,7 @@ def run_check(tmp_path, docker_active=True, info=None, node=None, node_status=22
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     stub(bin_dir, "systemctl", f"exit {0 if docker_active else 3}\n")
-    answers = {"/info": (info, 0 if info is not None else 28),
+    answers = {"/info": (info, (22 if info.startswith('{"message"') else 0) if info is not None else 28),
                "/nodes/abc123": (node, 0 if node in (NODE_ACTIVE, NODE_DRAINED) else
                                  (node_status if node is not None else 28)),
                "/networks/ingress?verbose=true": (ingress, 0 if ingress in (INGRESS_WITH_PEERS, INGRESS_NO_PEERS) else
@@ -66,7 +66,8 @@ def run_check(tmp_path, docker_active=True, info=None, node=None, node_status=22
     ("a healthy manager", {"info": INFO_MANAGER, "node": NODE_ACTIVE}, 0),
     ("a healthy worker (no node lookup)", {"info": INFO_WORKER}, 0),
     ("dockerd stopped", {"docker_active": False, "info": INFO_MANAGER, "node": NODE_ACTIVE}, 1),
-    ("dockerd does not answer", {"info": None}, 2),
+    ("dockerd does not answer in time (an election holds its lock): the VIP stays", {"info": None}, 0),
+    ("dockerd answers /info with an error", {"info": '{"message":"internal error"}'}, 2),
     ("a locked manager", {"info": INFO_LOCKED}, 3),
     ("a drained manager", {"info": INFO_MANAGER, "node": NODE_DRAINED}, 5),
     ("no leader: the availability cannot have changed", {"info": INFO_MANAGER, "node": NO_LEADER, "node_status": 22}, 0),
