@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLROOT)
 export ANSIBLE_HOME := $(CACHE)/ansible-home
 
-APT_PACKAGES := qemu-system-x86 qemu-utils debootstrap genisoimage openssh-client \
+APT_PACKAGES := python3-venv python3-pip qemu-system-x86 qemu-utils debootstrap genisoimage openssh-client \
                 e2fsprogs rsync git make util-linux
 DEPS_STAMP   := $(VENV)/.deps-$(shell cat requirements-dev.txt | sha256sum | cut -c1-12)
 # ansible-test bootstraps pip in its sanity venvs with a get-pip script from a host that is
@@ -26,12 +26,15 @@ ALL_IMAGES    := bookworm trixie trixie-docker28 trixie-bare
 CI_IMAGES     := trixie
 ALL_SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help deps images lab lab-destroy test test-all lint sanity unit molecule build clean
+.PHONY: help deps apt-deps images lab lab-destroy test test-all lint sanity unit molecule build clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
 deps: $(DEPS_STAMP) $(GET_PIP_SHIM) $(COLLROOT)/ansible_collections/dockyard/swarm  ## apt packages, .venv, collection path
+
+# Before the venv: a minimal Debian has no python3-venv.
+apt-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	    | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -40,7 +43,8 @@ deps: $(DEPS_STAMP) $(GET_PIP_SHIM) $(COLLROOT)/ansible_collections/dockyard/swa
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(DEPS_STAMP): requirements-dev.txt
+$(DEPS_STAMP): requirements-dev.txt | apt-deps
+	@echo "make deps: creating .venv and installing requirements-dev.txt (a minute or two the first time)"
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -r requirements-dev.txt

@@ -31,7 +31,7 @@ os.environ.setdefault("ANSIBLE_HOME", str(CACHE / "ansible-home"))
 def run(cmd: list[str], cwd: pathlib.Path = ROOT, env: dict | None = None) -> str:
     """Run a gate's tool, echo its output as it comes, fail on a non-zero exit; return output."""
     print(f"\n$ {' '.join(cmd)}  (in {cwd})", flush=True)
-    full_env = {**os.environ, **(env or {})}
+    full_env = {k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None}  # None: unset
     full_env["PATH"] = f"{VENV_BIN}:{full_env.get('PATH', '')}"
     proc = subprocess.Popen(cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, bufsize=1)
@@ -80,6 +80,24 @@ def test_unit():
     run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/unit"])
 
 
+@pytest.mark.parametrize("environment", ["staging", "production"])
+def test_example_inventory_runs_site_from_a_checkout(environment):
+    # as an operator runs it after `make deps`: the checkout's ansible.cfg finds the collection
+    env = {"ANSIBLE_COLLECTIONS_PATH": None, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")}
+    inventory = f"inventories/example/{environment}"
+    graph = run(["ansible-inventory", "-i", inventory, "--graph"], env=env)
+    assert "@swarm_managers:" in graph and "@swarm_workers:" in graph
+    run(["ansible-playbook", "-i", inventory, "site.yml", "--syntax-check"], env=env)
+    tasks = run(["ansible-playbook", "-i", inventory, "site.yml", "--list-tasks"], env=env)
+    assert "dockyard.swarm.keepalived : Write keepalived.conf" in tasks
+
+
+def test_execution_environment_example_is_accepted(tmp_path):
+    run(["ansible-builder", "create", "-f", "examples/execution-environment.yml", "-c", str(tmp_path / "context")])
+    requirements = (tmp_path / "context" / "_build" / "requirements.yml").read_text()
+    assert "dockyard.swarm" in requirements
+
+
 def test_collection_builds_installs_and_lists_its_content(tmp_path):
     run(["ansible-galaxy", "collection", "build", "--output-path", str(tmp_path)])
     tarballs = list(tmp_path.glob("dockyard-swarm-*.tar.gz"))
@@ -98,7 +116,7 @@ def test_collection_builds_installs_and_lists_its_content(tmp_path):
     assert "dockyard.swarm." in listing
     installed = dest / "ansible_collections" / "dockyard" / "swarm"
     assert (installed / "MANIFEST.json").is_file()
-    for unwanted in (".venv", ".cache", "tools", "lab"):
+    for unwanted in (".venv", ".cache", "tools", "lab", "molecule", "site.yml", "ansible.cfg", "tests/gates"):
         assert not (installed / unwanted).exists(), f"{unwanted} leaked into the tarball"
 
 
