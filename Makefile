@@ -26,12 +26,16 @@ ALL_IMAGES    := bookworm trixie trixie-docker28 trixie-bare
 CI_IMAGES     := trixie
 ALL_SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help deps apt-deps images lab lab-destroy test test-all lint sanity unit molecule build clean
+.PHONY: help deps apt-deps controller images lab lab-destroy test test-all lint sanity unit molecule build clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
 deps: $(DEPS_STAMP) $(GET_PIP_SHIM) $(COLLROOT)/ansible_collections/dockyard/swarm  ## apt packages, .venv, collection path
+
+controller: $(COLLROOT)/ansible_collections/dockyard/swarm  ## an operator's controller only: .venv with Ansible, community.docker, the Docker SDK
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q $$(grep -E '^ansible(-core)?==' requirements-dev.txt) -r requirements.txt
 
 # Before the venv: a minimal Debian has no python3-venv.
 apt-deps:
