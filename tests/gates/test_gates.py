@@ -6,6 +6,7 @@ CI result.  Order: cheap static checks first, then the collection build, then Mo
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import re
@@ -17,6 +18,7 @@ import threading
 import time
 
 import pytest
+import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache"
@@ -96,6 +98,44 @@ def test_execution_environment_example_is_accepted(tmp_path):
     run(["ansible-builder", "create", "-f", "examples/execution-environment.yml", "-c", str(tmp_path / "context")])
     requirements = (tmp_path / "context" / "_build" / "requirements.yml").read_text()
     assert "dockyard.swarm" in requirements
+
+
+AWX_SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
+
+
+def test_awx_configuration_example_is_valid():
+    """examples/awx without an AWX server: the playbooks parse, every awx.awx task's arguments
+    are options of its module (literal values within their choices), every survey question is
+    complete, and every job template's playbook is in the example project."""
+    awx = ROOT / "examples" / "awx"
+    for playbook in [awx / "configure.yml", *sorted((awx / "project").glob("*.yml"))]:
+        run(["ansible-playbook", "-i", "localhost,", str(playbook), "--syntax-check"])
+    play = yaml.safe_load((awx / "configure.yml").read_text())[0]
+    specs = {}
+    for task in play["tasks"]:
+        module = next((k for k in task if k.startswith("awx.awx.")), None)
+        if module is None:
+            continue
+        if module not in specs:
+            doc = subprocess.run([str(VENV_BIN / "ansible-doc"), "-j", module], stdout=subprocess.PIPE,
+                                 text=True, check=True).stdout
+            specs[module] = json.loads(doc)[module]["doc"]["options"]
+        options = specs[module]
+        names = {alias: name for name, o in options.items() for alias in [name, *o.get("aliases", [])]}
+        for arg, value in task[module].items():
+            assert arg in names, f"{task['name']}: {module} has no option {arg}"
+            choices = options[names[arg]].get("choices")
+            if choices and isinstance(value, str) and "{{" not in value:
+                assert value in choices, f"{task['name']}: {arg}={value} not in {choices}"
+    templates = play["vars"]["__templates"]
+    for template in templates:
+        assert (awx / "project" / template["playbook"]).is_file(), template["playbook"]
+        for question in template["survey"]:
+            assert {"variable", "question_name", "type", "required"} <= question.keys(), question
+            assert question["type"] in AWX_SURVEY_TYPES, question
+            if question["type"] == "multiplechoice":
+                assert str(question.get("default", question["choices"][0])) in question["choices"], question
+    assert {t["playbook"] for t in templates} == {p.name for p in (awx / "project").glob("*.yml")}
 
 
 def test_collection_builds_installs_and_lists_its_content(tmp_path):
