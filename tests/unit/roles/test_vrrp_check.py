@@ -57,7 +57,7 @@ def run_check(tmp_path, docker_active=True, info=None, node=None, node_status=22
     if docker_active:
         shutil.copy(shutil.which("sleep"), bin_dir / process)
         running = subprocess.Popen([str(bin_dir / process), "30"])
-        pidfile.write_text(str(running.pid))  # as dockerd writes it: no newline
+        pidfile.write_text(f"{running.pid}\n")
     try:
         return _run(tmp_path, bin_dir, pidfile, info, node, node_status, ingress)
     finally:
