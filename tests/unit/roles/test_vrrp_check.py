@@ -1,13 +1,11 @@
 """The keepalived health check script (roles/keepalived/templates/vrrp-check.sh.j2).
 
-The rendered script runs under bash with a stand-in for curl on PATH, which answers as dockerd
-would, and a pid file of a real process named dockerd (a copy of sleep): the exit status is
-keepalived's verdict (0 = healthy).
+The rendered script runs under bash with stand-ins for systemctl and curl on PATH, which answer
+as dockerd would: the exit status is keepalived's verdict (0 = healthy).
 """
 
 import os
 import pathlib
-import shutil
 import stat
 import subprocess
 
@@ -25,12 +23,12 @@ NO_LEADER = ('{"message":"rpc error: code = Unknown desc = The swarm does not ha
              "It's possible that too few managers are online.\"}")
 
 
-def script(tmp_path, port=0, pidfile="/nonexistent"):
+def script(tmp_path, port=0):
     env = jinja2.Environment(keep_trailing_newline=True)
     env.filters["bool"] = bool  # Ansible's filter, for the True/False given here
     text = env.from_string(TEMPLATE.read_text()).render(
         ansible_managed="test", keepalived_check_timeout=5, keepalived_check_drained=True,
-        keepalived_check_port=port, __keepalived_docker_pidfile=pidfile)
+        keepalived_check_port=port)
     path = tmp_path / "check.sh"
     path.write_text(text)
     return path
@@ -47,26 +45,11 @@ INGRESS_NO_PEERS = '{"Name":"ingress","Ingress":true,"Peers":null}'
 NO_INGRESS = '{"message":"network ingress not found"}'
 
 
-def run_check(tmp_path, docker_active=True, info=None, node=None, node_status=22, ingress=INGRESS_WITH_PEERS,
-              process="dockerd"):
-    """Exit status of the check; info/node/ingress None = that API call fails without a body (timeout).
-    docker_active: a pid file names a running process called PROCESS; False: no pid file."""
+def run_check(tmp_path, docker_active=True, info=None, node=None, node_status=22, ingress=INGRESS_WITH_PEERS):
+    """Exit status of the check; info/node/ingress None = that API call fails without a body (timeout)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    pidfile = tmp_path / "docker.pid"
-    if docker_active:
-        shutil.copy(shutil.which("sleep"), bin_dir / process)
-        running = subprocess.Popen([str(bin_dir / process), "30"])
-        pidfile.write_text(f"{running.pid}\n")
-    try:
-        return _run(tmp_path, bin_dir, pidfile, info, node, node_status, ingress)
-    finally:
-        if docker_active:
-            running.kill()
-            running.wait()
-
-
-def _run(tmp_path, bin_dir, pidfile, info, node, node_status, ingress):
+    stub(bin_dir, "systemctl", f"exit {0 if docker_active else 3}\n")
     answers = {"/info": (info, (22 if info.startswith('{"message"') else 0) if info is not None else 28),
                "/nodes/abc123": (node, 0 if node in (NODE_ACTIVE, NODE_DRAINED) else
                                  (node_status if node is not None else 28)),
@@ -76,14 +59,13 @@ def _run(tmp_path, bin_dir, pidfile, info, node, node_status, ingress):
                     for url, (body, code) in answers.items())
     stub(bin_dir, "curl", f'echo "$4" >>"{tmp_path}/max-times"\nurl="${{@: -1}}"\ncase "$url" in\n{cases}esac\nexit 7\n')
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
-    return subprocess.run(["bash", str(script(tmp_path, pidfile=pidfile))], env=env, check=False).returncode
+    return subprocess.run(["bash", str(script(tmp_path))], env=env, check=False).returncode
 
 
 @pytest.mark.parametrize("case, kwargs, verdict", [
     ("a healthy manager", {"info": INFO_MANAGER, "node": NODE_ACTIVE}, 0),
     ("a healthy worker (no node lookup)", {"info": INFO_WORKER}, 0),
-    ("dockerd stopped (no pid file)", {"docker_active": False, "info": INFO_MANAGER, "node": NODE_ACTIVE}, 1),
-    ("a stale pid file: its pid is another process", {"process": "containerd", "info": INFO_MANAGER, "node": NODE_ACTIVE}, 1),
+    ("dockerd stopped", {"docker_active": False, "info": INFO_MANAGER, "node": NODE_ACTIVE}, 1),
     ("dockerd does not answer in time (an election holds its lock): the VIP stays", {"info": None}, 0),
     ("dockerd answers /info with an error", {"info": '{"message":"internal error"}'}, 2),
     ("a locked manager", {"info": INFO_LOCKED}, 3),
