@@ -78,6 +78,11 @@ def test_ansible_test_sanity():
     assert 'Running sanity test "validate-modules"' in out
 
 
+def test_collection_docs_lint():
+    # the documentation of every module, plugin and role entry point, as docs sites render it
+    run(["antsibull-docs", "lint-collection-docs", "--plugin-docs", "--validate-collection-refs", "all", "."])
+
+
 def test_unit():
     run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/unit"])
 
@@ -98,6 +103,29 @@ def test_execution_environment_example_is_accepted(tmp_path):
     run(["ansible-builder", "create", "-f", "examples/execution-environment.yml", "-c", str(tmp_path / "context")])
     requirements = (tmp_path / "context" / "_build" / "requirements.yml").read_text()
     assert "dockyard.swarm" in requirements
+
+
+# galaxy-importer pins older attrs/flake8 than the tools of .venv: it gets a venv of its own.
+GALAXY_IMPORTER = "galaxy-importer==0.4.44"
+
+
+def test_galaxy_importer_accepts_the_tarball(tmp_path):
+    venv = CACHE / "galaxy-importer-venv"
+    stamp = venv / (".installed-" + GALAXY_IMPORTER)
+    if not stamp.exists():
+        shutil.rmtree(venv, ignore_errors=True)
+        run([sys.executable, "-m", "venv", str(venv)])
+        ansible_core = next(line for line in (ROOT / "requirements-dev.txt").read_text().splitlines()
+                            if line.startswith("ansible-core=="))
+        run([str(venv / "bin" / "pip"), "install", "-q", GALAXY_IMPORTER, ansible_core])
+        stamp.touch()
+    run(["ansible-galaxy", "collection", "build", "--output-path", str(tmp_path)])
+    tarball = next(tmp_path.glob("dockyard-swarm-*.tar.gz"))
+    config = tmp_path / "importer.cfg"
+    config.write_text("[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = True\n")
+    out = run([str(venv / "bin" / "python"), "-m", "galaxy_importer.main", str(tarball)], cwd=tmp_path,
+              env={"GALAXY_IMPORTER_CONFIG": str(config), "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"})
+    assert "Importer processing completed successfully" in out
 
 
 AWX_SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
