@@ -83,10 +83,10 @@ def test_the_checks_verdict(tmp_path, case, kwargs, verdict):
 
 
 def test_every_call_ends_before_keepalived_would_kill_the_check(tmp_path):
-    # keepalived counts a check it kills (timeout 5 s) as a failure: the calls share 4 s
+    # keepalived puts a node whose check it killed (timeout 5 s here) in FAULT: the calls share 2.5 s
     assert run_check(tmp_path, info=INFO_MANAGER, node=NODE_ACTIVE) == 0
     max_times = [float(line) for line in (tmp_path / "max-times").read_text().split()]
-    assert len(max_times) == 3 and all(0 < seconds <= 4 for seconds in max_times), max_times
+    assert len(max_times) == 3 and all(0 < seconds <= 2.5 for seconds in max_times), max_times
 
 
 def test_a_slow_systemctl_counts_against_the_same_deadline(tmp_path):
@@ -94,10 +94,10 @@ def test_a_slow_systemctl_counts_against_the_same_deadline(tmp_path):
     # budget on top of it: keepalived killed the check and moved the VIP from a healthy holder
     assert run_check(tmp_path, info=INFO_MANAGER, node=NODE_ACTIVE, systemctl_seconds=1.5) == 0
     max_times = [float(line) for line in (tmp_path / "max-times").read_text().split()]
-    assert len(max_times) == 3 and all(0 < seconds <= 2.5 for seconds in max_times), max_times
+    assert len(max_times) == 3 and all(0 < seconds <= 1.0 for seconds in max_times), max_times
 
 
 def test_no_time_left_for_the_api_passes(tmp_path):
     # systemctl answered after the whole budget: dockerd is not stopped, the next check decides
-    assert run_check(tmp_path, info=INFO_MANAGER, node=NODE_ACTIVE, systemctl_seconds=4.2) == 0
+    assert run_check(tmp_path, info=INFO_MANAGER, node=NODE_ACTIVE, systemctl_seconds=2.6) == 0
     assert not (tmp_path / "max-times").exists()
