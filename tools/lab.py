@@ -1,4 +1,4 @@
-"""The local lab of `make lab`: VMs from inventories/lab, then playbooks/site.yml on them.
+"""The local lab of `make lab`: VMs from inventories/lab, then site.yml on them.
 
     python3 tools/lab.py up      boot (or reuse) the VMs, run site.yml, print the swarm
     python3 tools/lab.py down    stop the VMs and remove their disks
@@ -15,6 +15,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 INVENTORY = ROOT / "inventories" / "lab"
@@ -68,8 +69,12 @@ def up() -> int:
         ]
     (STATE / "connection.yml").write_text("\n".join(lines) + "\n")
     os.environ.setdefault("ANSIBLE_TIMEOUT", "60")  # SSH/become under TCG can be slow
+    # As an operator runs it from a checkout: the top-level site.yml with the checkout's
+    # ansible.cfg (profile_tasks prints each task's time as it goes and the slowest at the end).
+    os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
+    print(f"{time.strftime('%H:%M:%S')} lab: {len(instances)} VM(s) ready; ansible-playbook site.yml", flush=True)
     run = subprocess.run(["ansible-playbook", "-i", str(INVENTORY), "-i", str(STATE / "connection.yml"),
-                          str(ROOT / "playbooks" / "site.yml")], check=False)
+                          str(ROOT / "site.yml")], check=False, cwd=ROOT)
     if run.returncode != 0:
         return run.returncode
     first = instances[0]
