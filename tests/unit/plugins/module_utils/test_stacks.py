@@ -15,13 +15,13 @@ INTRA = {
     "services": {"app": {"image": "app", "networks": ["edge", "gateway_back"]}},
     "networks": {"edge": {"external": True}, "gateway_back": {"external": True}},
 }
-CONFIGS = [{"name": "proxy_conf", "src": "files/proxy.conf"}]
-SECRETS = [{"name": "tls_key", "data": "-----BEGIN PRIVATE KEY-----"}]
-NETWORKS = [{"name": "edge", "encrypted": True}]
+CONFIGS = ({"name": "proxy_conf", "src": "files/proxy.conf"},)
+SECRETS = ({"name": "tls_key", "data": "-----BEGIN PRIVATE KEY-----"},)
+NETWORKS = ({"name": "edge", "encrypted": True},)
 
 
 def plan(stacks, configs=CONFIGS, secrets=SECRETS, networks=NETWORKS, swarm=None, keep=2):
-    return stacks_plan(stacks, configs, secrets, networks, swarm or {}, keep)
+    return stacks_plan(stacks, list(configs), list(secrets), list(networks), swarm or {}, keep)
 
 
 def test_the_seeds_layout_passes_in_order():
